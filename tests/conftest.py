@@ -1,0 +1,10 @@
+"""Suite-wide fixtures. App-specific factories live in tests/factories.py."""
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Every test writes uploads and index files under its own temporary folder, never under var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ML_INDEX_DIR = tmp_path / "index"
+    return settings.MEDIA_ROOT
