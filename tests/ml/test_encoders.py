@@ -1,0 +1,330 @@
+"""ml.encoders with the real shipped weights (EfficientNet-Lite0 from its package, all-MiniLM-L6-v2 from its own)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageOps
+
+from ml.encoders import (
+    RANDOM_INIT,
+    EncoderConfig,
+    ImageEncoder,
+    ItemEncoder,
+    ModelWeightsMissing,
+    get_item_encoder,
+    item_text,
+)
+from ml.images import ImageLoadError, square_resize
+
+pytestmark = pytest.mark.slow
+
+# ImageNet-1k classes that are footwear: clog, cowboy boot, Loafer, running shoe, sandal.
+FOOTWEAR_CLASSES = {502, 514, 630, 770, 774}
+REPO = Path(__file__).resolve().parents[2]
+
+
+# --- image encoder -------------------------------------------------------------------------------------------
+
+
+def test_lite0_embeds_each_image_as_a_unit_row_of_1280_floats(image_encoder, make_image):
+    images = [make_image(colour=c) for c in ("red", "navy", "green")]
+
+    vectors = image_encoder.embed(images)
+
+    assert vectors.shape == (3, 1280)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_path_raw_bytes_and_a_pil_image_of_the_same_photo_embed_alike(image_encoder, tmp_path, make_image, to_jpeg):
+    image = make_image(colour="orange", shape="circle")
+    data = to_jpeg(image)
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(data)
+
+    vectors = image_encoder.embed([path, str(path), data, Image.open(path)])
+
+    np.testing.assert_allclose(vectors, np.repeat(vectors[:1], 4, axis=0), atol=1e-5)
+
+
+def test_batch_size_does_not_change_the_vectors(image_encoder, make_image):
+    images = [make_image(colour=c, shape=s) for c in ("red", "navy") for s in ("square", "stripes")]
+    small_batches = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", batch_size=3)
+
+    np.testing.assert_allclose(small_batches.embed(images), image_encoder.embed(images), atol=1e-4)
+
+
+def test_an_empty_list_gives_an_empty_matrix(image_encoder):
+    assert image_encoder.embed([]).shape == (0, 1280)
+
+
+def test_a_real_photo_is_closer_to_its_mirror_image_than_to_an_unrelated_photo(image_encoder, mini_dataset):
+    shoe = Image.open(mini_dataset / "images" / "6626.jpg")  # Casual Shoes
+    watch = mini_dataset / "images" / "29926.jpg"  # Watches
+
+    original, mirrored, unrelated = image_encoder.embed([shoe, ImageOps.mirror(shoe), watch])
+
+    assert original @ mirrored > 0.9
+    assert original @ mirrored > original @ unrelated + 0.3
+
+
+def test_pretrained_lite0_recognises_shoe_photos_as_footwear(mini_dataset):
+    from ml.data import load_styles
+
+    shoes = [i for i in load_styles(mini_dataset) if i.article_type in {"Casual Shoes", "Sports Shoes", "Formal Shoes"}]
+    encoder = ImageEncoder("efficientnet_lite0", input_size=224, device="cpu")
+
+    top1 = encoder.classify([item.image_path(mini_dataset) for item in shoes]).argmax(axis=1)
+
+    share = np.isin(top1, list(FOOTWEAR_CLASSES)).mean()
+    assert len(shoes) >= 20
+    assert share >= 0.8, f"only {share:.0%} of {len(shoes)} shoe photos classified as footwear"
+
+
+def test_randomly_initialised_lite0_does_not_recognise_shoes(mini_dataset):
+    """The counterpart of the test above: it is the weights, not the photos, that make the classification work."""
+    from ml.data import load_styles
+
+    shoes = [i for i in load_styles(mini_dataset) if i.article_type in {"Casual Shoes", "Sports Shoes"}][:10]
+    torch.manual_seed(0)
+    encoder = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", weights=RANDOM_INIT)
+
+    top1 = encoder.classify([item.image_path(mini_dataset) for item in shoes]).argmax(axis=1)
+
+    assert np.isin(top1, list(FOOTWEAR_CLASSES)).mean() < 0.5
+
+
+def test_version_names_backbone_input_size_pooling_and_weights_checksum(image_encoder):
+    backbone, kind, size, pooling, checksum = image_encoder.version.split(":")[0:5]
+
+    assert (backbone, kind, size, pooling) == ("img", "efficientnet_lite0", "128", "avg")
+    assert len(checksum) == 12 and int(checksum, 16) >= 0
+
+
+def test_max_pooling_gives_other_vectors_and_another_version(image_encoder, make_image):
+    maxpool = ImageEncoder("efficientnet_lite0", input_size=128, pooling="max", device="cpu")
+    image = [make_image(colour="navy", shape="stripes")]
+
+    assert maxpool.version != image_encoder.version
+    assert float(maxpool.embed(image)[0] @ image_encoder.embed(image)[0]) < 0.99
+    np.testing.assert_allclose(np.linalg.norm(maxpool.embed(image)), 1.0, atol=1e-5)
+
+
+def test_an_unreadable_image_raises_an_error_naming_it(image_encoder, tmp_path, make_image):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg at all")
+
+    with pytest.raises(ImageLoadError, match="broken.jpg"):
+        image_encoder.embed([make_image(), broken])
+
+
+def test_a_missing_file_raises_an_error_naming_it(image_encoder, tmp_path):
+    with pytest.raises(ImageLoadError, match="nowhere.jpg: no such file"):
+        image_encoder.embed([tmp_path / "nowhere.jpg"])
+
+
+def test_embed_with_errors_keeps_the_good_rows_and_reports_the_bad_one(image_encoder, make_image):
+    good = make_image(colour="green")
+
+    vectors, errors = image_encoder.embed_with_errors([good, b"garbage", good])
+
+    assert list(errors) == [1]
+    assert "not a readable image" in errors[1]
+    assert not vectors[1].any()
+    np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-6)
+    np.testing.assert_allclose(vectors[0], image_encoder.embed([good])[0], atol=1e-5)
+
+
+def test_unknown_pooling_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="avg, max"):
+        ImageEncoder(pooling="median", device="cpu")
+
+
+def test_resnet50_without_its_weights_file_names_the_file_and_the_setting(tmp_path):
+    expected = tmp_path / "weights" / "resnet50.pth"
+
+    with pytest.raises(ModelWeightsMissing, match="ML_RESNET50_WEIGHTS") as error:
+        ImageEncoder("resnet50", weights=expected, device="cpu")
+
+    assert str(expected) in str(error.value)
+
+
+def test_resnet50_with_no_weights_configured_names_the_setting():
+    with pytest.raises(ModelWeightsMissing, match="ML_RESNET50_WEIGHTS"):
+        get_item_encoder(EncoderConfig(backbone="resnet50", resnet50_weights=""))
+
+
+def test_a_torchvision_resnet50_state_dict_file_loads_and_gives_2048_dim_vectors(tmp_path, make_image):
+    from torchvision.models import resnet50
+
+    torch.manual_seed(0)
+    path = tmp_path / "resnet50.pth"
+    torch.save(resnet50(weights=None).state_dict(), path)
+
+    encoder = ImageEncoder("resnet50", weights=path, input_size=64, device="cpu")
+
+    assert encoder.dim == 2048
+    assert encoder.embed([make_image()]).shape == (1, 2048)
+    assert encoder.version.startswith("img:resnet50:64:avg:")
+
+
+def test_a_weights_file_for_another_architecture_is_refused(tmp_path):
+    path = tmp_path / "wrong.pth"
+    torch.save({"conv.weight": torch.zeros(1)}, path)
+
+    with pytest.raises(RuntimeError, match="state_dict"):
+        ImageEncoder("resnet50", weights=path, device="cpu")
+
+
+def test_padding_keeps_the_aspect_ratio_on_white():
+    tall = Image.new("RGB", (40, 80), "red")
+
+    square = np.asarray(square_resize(tall, 64))
+
+    assert square.shape == (64, 64, 3)
+    assert (square[:, :10] == 255).all() and (square[:, -10:] == 255).all()
+    assert tuple(square[32, 32]) == (255, 0, 0)
+
+
+def test_a_transparent_png_is_embedded_on_white_like_a_catalogue_photo(image_encoder):
+    cutout = Image.new("RGBA", (60, 80), (0, 0, 0, 0))
+    cutout.paste((255, 0, 0, 255), (12, 16, 48, 64))
+    on_white = Image.new("RGB", (60, 80), "white")
+    on_white.paste((255, 0, 0), (12, 16, 48, 64))
+
+    np.testing.assert_allclose(image_encoder.embed([cutout]), image_encoder.embed([on_white]), atol=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_decoding_gives_the_vectors_of_the_cpu_path(mini_dataset):
+    paths = sorted((mini_dataset / "images").glob("*.jpg"))[:16]
+    cpu = ImageEncoder(device="cpu").embed(paths)
+    gpu = ImageEncoder(device="cuda", gpu_decode=True).embed(paths)
+
+    assert (np.sum(cpu * gpu, axis=1) > 0.98).all()
+
+
+# --- text encoder --------------------------------------------------------------------------------------------
+
+
+def test_jeans_are_closer_to_other_jeans_than_to_a_watch(text_encoder):
+    jeans, other_jeans, watch = text_encoder.embed(["blue denim jeans", "navy jeans for men", "gold wrist watch"])
+
+    assert jeans @ other_jeans > jeans @ watch + 0.2
+
+
+def test_text_vectors_are_unit_rows_of_384_floats(text_encoder):
+    vectors = text_encoder.embed(["red cotton shirt", "leather handbag"])
+
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_empty_or_missing_text_gives_a_zero_vector(text_encoder):
+    vectors = text_encoder.embed(["", "   ", None, "black boots"])
+
+    assert not vectors[:3].any()
+    assert vectors[3].any()
+
+
+def test_text_version_names_the_model_and_its_checksum(text_encoder):
+    assert text_encoder.version.startswith("txt:all-MiniLM-L6-v2:")
+
+
+def test_item_text_adds_brand_colour_and_category_only_when_the_name_lacks_them():
+    assert item_text(name="Receptor", brand="Adidas", colour="Grey", category="Sandals") == "Adidas Receptor Grey Sandals"
+    assert (
+        item_text(name="ADIDAS Men Receptor Grey Sandals", brand="Adidas", colour="Grey", category="Sandals")
+        == "ADIDAS Men Receptor Grey Sandals"
+    )
+
+
+def test_item_text_of_nothing_is_empty():
+    assert item_text() == ""
+    assert item_text(name="  ", brand="") == ""
+
+
+# --- item encoder --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def item_encoder(image_encoder, text_encoder):
+    return ItemEncoder(image_encoder, text_encoder, image_weight=0.7)
+
+
+def test_item_cosine_is_the_weighted_blend_of_image_and_text_cosines(item_encoder, image_encoder, text_encoder, make_image):
+    images = [make_image(colour="red"), make_image(colour="navy", shape="stripes")]
+    texts = ["red cotton shirt", "navy striped trousers"]
+
+    a, b = item_encoder.embed(images, texts)
+    image_cos = float(np.dot(*image_encoder.embed(images)))
+    text_cos = float(np.dot(*text_encoder.embed(texts)))
+
+    assert a @ b == pytest.approx(0.7 * image_cos + 0.3 * text_cos, abs=1e-5)
+
+
+def test_item_vectors_are_unit_rows_of_both_dimensions(item_encoder, make_image):
+    vectors = item_encoder.embed([make_image(), make_image(colour="green")], ["red shirt", None])
+
+    assert vectors.shape == (2, 1280 + 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_photo_only_query_ranks_items_by_image_similarity_alone(item_encoder, image_encoder, make_image):
+    catalogue_images = [make_image(colour=c, shape=s) for c in ("red", "navy", "green") for s in ("square", "circle")]
+    catalogue_texts = ["gold wrist watch", "blue denim jeans", "leather belt", "silk saree", "running shoes", "red cap"]
+    query = [make_image(colour="red", shape="circle", seed=3)]
+
+    by_item = item_encoder.embed(catalogue_images, catalogue_texts) @ item_encoder.embed_images_only(query)[0]
+    by_image = image_encoder.embed(catalogue_images) @ image_encoder.embed(query)[0]
+
+    assert list(np.argsort(-by_item)) == list(np.argsort(-by_image))
+    np.testing.assert_allclose(by_item, np.sqrt(0.7) * by_image, atol=1e-5)
+
+
+def test_embed_images_only_equals_embed_with_no_texts(item_encoder, make_image):
+    images = [make_image(colour="orange")]
+
+    np.testing.assert_allclose(item_encoder.embed_images_only(images), item_encoder.embed(images, [None]), atol=1e-6)
+
+
+def test_item_version_combines_both_models_and_the_weight(item_encoder, image_encoder, text_encoder):
+    assert image_encoder.version in item_encoder.version
+    assert text_encoder.version in item_encoder.version
+    assert item_encoder.version.endswith("w=0.70")
+    assert ItemEncoder(image_encoder, text_encoder, image_weight=0.5).version != item_encoder.version
+
+
+def test_item_embed_refuses_a_text_list_of_another_length(item_encoder, make_image):
+    with pytest.raises(ValueError, match="2 images but 1 texts"):
+        item_encoder.embed([make_image(), make_image()], ["one"])
+
+
+def test_item_embed_with_errors_zeroes_only_the_unreadable_item(item_encoder, make_image):
+    vectors, errors = item_encoder.embed_with_errors([make_image(), b"junk"], ["red shirt", "blue shirt"])
+
+    assert list(errors) == [1]
+    assert not vectors[1].any()
+    assert np.linalg.norm(vectors[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_get_item_encoder_builds_one_encoder_per_configuration():
+    config = EncoderConfig(input_size=96, device="cpu")
+
+    first = get_item_encoder(config)
+
+    assert get_item_encoder(EncoderConfig(input_size=96, device="cpu")) is first
+    assert first.version.startswith("item:img:efficientnet_lite0:96:avg:")
+
+
+def test_importing_the_encoders_loads_no_model():
+    code = (
+        "import sys, ml.encoders, ml.images; "
+        "assert 'sentence_transformers' not in sys.modules and 'timm' not in sys.modules, 'model code imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
