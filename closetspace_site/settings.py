@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "accounts",
     "wardrobe",
     "recommender",
 ]
@@ -129,6 +130,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 24,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Anonymous sign-ups through /api/auth/register/ per client address (DRF rate syntax; empty -> unlimited).
+API_REGISTER_RATE = env.str("API_REGISTER_RATE", default="30/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Closetspace API",
     "DESCRIPTION": "Your closet, and retail recommendations learned from it.",

@@ -7,9 +7,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("accounts.api_urls")),
     path("api/", include("wardrobe.api_urls")),
     path("api/", include("recommender.api_urls")),
     path("", include("recommender.urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("wardrobe.urls")),
 ]
 

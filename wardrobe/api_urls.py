@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from wardrobe import api
+
+urlpatterns = [
+    path("garments/", api.GarmentListApi.as_view(), name="api-garment-list"),
+    path("garments/batch/", api.GarmentBatchApi.as_view(), name="api-garment-batch"),
+    path("garments/<int:pk>/", api.GarmentDetailApi.as_view(), name="api-garment-detail"),
+    path("garments/<int:pk>/image/", api.GarmentImageApi.as_view(), name="api-garment-image"),
+    path("garments/<int:pk>/thumbnail/", api.GarmentThumbnailApi.as_view(), name="api-garment-thumbnail"),
+]

@@ -1,2 +1,15 @@
+from django.urls import path, re_path
+
+from wardrobe import views
+
 app_name = "wardrobe"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("closet/", views.closet, name="closet"),
+    path("closet/upload/", views.garment_upload, name="garment-upload"),
+    path("closet/states/", views.embedding_states, name="embedding-states"),
+    path("closet/<int:pk>/", views.garment_detail, name="garment-detail"),
+    path("closet/<int:pk>/edit/", views.garment_edit, name="garment-edit"),
+    path("closet/<int:pk>/delete/", views.garment_delete, name="garment-delete"),
+    re_path(r"^closet/(?P<pk>[0-9]+)/photo/(?P<variant>full|thumb)\.jpg$", views.garment_image, name="garment-image"),
+]

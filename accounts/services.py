@@ -1,0 +1,47 @@
+"""Account writes: registration and deletion (which takes the user's garments and their files with it)."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from wardrobe.services import garment_delete_all
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, email: str = "") -> AbstractBaseUser:
+    """Create an account. Raises ValidationError (per field) for a taken username or a weak password."""
+    User = get_user_model()
+    username = username.strip()
+    user = User(username=username, email=User.objects.normalize_email(email.strip()))
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def user_api_token(*, user: AbstractBaseUser) -> str:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+@transaction.atomic
+def account_delete(*, user: AbstractBaseUser) -> int:
+    """Delete the user, their garments and (after commit) every stored photo and thumbnail. Returns how many
+    garments went."""
+    deleted = garment_delete_all(owner=user)
+    user.delete()
+    return deleted

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import services
+from accounts.forms import AccountDeleteForm, SignUpForm
+from wardrobe import selectors
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("wardrobe:closet")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}! Start by adding a few photos of clothes you own.")
+        return redirect("wardrobe:garment-upload")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/profile.html",
+        {"garment_count": request.user.garments.count(), "delete_form": AccountDeleteForm(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(
+            request,
+            "accounts/profile.html",
+            {"garment_count": request.user.garments.count(), "delete_form": form},
+            status=400,
+        )
+    user = request.user
+    logout(request)
+    count = services.account_delete(user=user)
+    messages.success(request, f"Your account and {count} garment{'s' if count != 1 else ''} were deleted.")
+    return redirect("wardrobe:home")
+
+
+@login_required
+@require_GET
+def data_export(request: HttpRequest) -> FileResponse:
+    """A zip of garments.json and every photo; spooled to disk past 32 MB so a large closet does not fill memory."""
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    selectors.closet_export(user=request.user, out=spool)
+    spool.seek(0)
+    stamp = timezone.now().strftime("%Y%m%d")
+    return FileResponse(
+        spool, as_attachment=True, filename=f"closetspace-{request.user.get_username()}-{stamp}.zip",
+        content_type="application/zip",
+    )

@@ -1,0 +1,66 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Filters: changing a select submits the form.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Upload: previews of the chosen photos, and drag-over highlight.
+  var form = document.querySelector("[data-upload-form]");
+  if (form) {
+    var input = form.querySelector("input[type=file]");
+    var zone = form.querySelector(".dropzone");
+    var list = form.querySelector("[data-previews]");
+    var title = form.querySelector(".dropzone__title");
+    input.addEventListener("change", function () {
+      list.innerHTML = "";
+      Array.prototype.forEach.call(input.files, function (file) {
+        var li = document.createElement("li");
+        if (/^image\/(jpeg|png|webp|gif)$/.test(file.type)) {
+          var img = document.createElement("img");
+          img.alt = file.name;
+          img.src = URL.createObjectURL(file);
+          img.onload = function () { URL.revokeObjectURL(img.src); };
+          li.appendChild(img);
+        } else {
+          li.textContent = file.name;
+        }
+        list.appendChild(li);
+      });
+      var n = input.files.length;
+      title.textContent = n ? n + " photo" + (n === 1 ? "" : "s") + " selected" : "Choose photos or drop them here";
+    });
+    ["dragenter", "dragover"].forEach(function (t) { zone.addEventListener(t, function () { zone.classList.add("is-dragover"); }); });
+    ["dragleave", "drop"].forEach(function (t) { zone.addEventListener(t, function () { zone.classList.remove("is-dragover"); }); });
+  }
+
+  // Closet: refresh the embedding badges of garments still pending or processing.
+  var grid = document.querySelector("[data-live-badges]");
+  if (grid && window.fetch) {
+    var url = grid.getAttribute("data-states-url");
+    var labels = { pending: "Pending", processing: "Processing", ready: "Ready", failed: "Failed" };
+    var tries = 0;
+    var poll = function () {
+      var open = grid.querySelectorAll('[data-embedding-state="pending"], [data-embedding-state="processing"]');
+      if (!open.length || tries++ > 60) return;
+      var ids = Array.prototype.map.call(open, function (b) { return b.getAttribute("data-garment-id"); });
+      fetch(url + "?ids=" + ids.join(","), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { states: {} }; })
+        .then(function (data) {
+          open.forEach(function (badge) {
+            var state = data.states[badge.getAttribute("data-garment-id")];
+            if (state && state !== badge.getAttribute("data-embedding-state")) {
+              badge.setAttribute("data-embedding-state", state);
+              badge.className = "badge badge--" + state;
+              badge.textContent = labels[state] || state;
+            }
+          });
+          setTimeout(poll, Math.min(3000 + tries * 500, 15000));
+        })
+        .catch(function () { setTimeout(poll, 15000); });
+    };
+    setTimeout(poll, 3000);
+  }
+})();

@@ -1,0 +1,196 @@
+"""REST API for the closet: small APIViews with nested Input/Output serializers over the same services and
+selectors the pages use. Everything is owner-scoped; another user's garment is a 404, never a 403."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from wardrobe import selectors, services, taxonomy
+from wardrobe.models import Garment
+
+
+class GarmentOutputSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Garment
+        fields = [
+            "id", "name", "brand", "category", "colour", "size", "price_paid", "notes",
+            "image_url", "thumbnail_url", "image_width", "image_height",
+            "embedding_state", "embedding_error", "embedding_version", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def get_image_url(self, garment: Garment) -> str:
+        return self._absolute(reverse("api-garment-image", args=[garment.pk]))
+
+    def get_thumbnail_url(self, garment: Garment) -> str:
+        return self._absolute(reverse("api-garment-thumbnail", args=[garment.pk]))
+
+
+class GarmentFieldsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    brand = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=taxonomy.CATEGORY_CHOICES, required=False)
+    colour = serializers.ChoiceField(choices=taxonomy.COLOUR_CHOICES, required=False, allow_blank=True)
+    size = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    price_paid = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, required=False, allow_null=True)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+def _own_garment(request: Request, pk: int) -> Garment:
+    try:
+        return selectors.garment_get(user=request.user, pk=pk)
+    except Garment.DoesNotExist:
+        raise Http404 from None
+
+
+def _raise_as_api_error(exc: DjangoValidationError) -> None:
+    raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class GarmentPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class GarmentListApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema_serializer(component_name="GarmentFilter")
+    class FilterSerializer(serializers.Serializer):
+        category = serializers.ChoiceField(choices=taxonomy.CATEGORY_CHOICES, required=False)
+        colour = serializers.ChoiceField(choices=taxonomy.COLOUR_CHOICES, required=False)
+        q = serializers.CharField(required=False, max_length=100)
+
+    @extend_schema_serializer(component_name="GarmentCreateInput")
+    class InputSerializer(GarmentFieldsSerializer):
+        image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC photo of one garment.")
+
+    @extend_schema(
+        operation_id="garments_list",
+        parameters=[
+            OpenApiParameter("category", str, enum=sorted(taxonomy.CATEGORIES)),
+            OpenApiParameter("colour", str, enum=sorted(taxonomy.COLOURS)),
+            OpenApiParameter("q", str, description="Words that must all appear in the name or brand."),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=GarmentOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.garment_list(user=request.user, **filters.validated_data)
+        paginator = GarmentPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        data = GarmentOutputSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(operation_id="garments_create", request=InputSerializer, responses={201: GarmentOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        image = fields.pop("image")
+        try:
+            garment = services.garment_create(owner=request.user, image=image, **fields)
+        except services.ImageRejected as exc:
+            raise ValidationError({"image": [str(exc)]}) from exc
+        except DjangoValidationError as exc:
+            _raise_as_api_error(exc)
+        return Response(GarmentOutputSerializer(garment, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class GarmentBatchApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema_serializer(component_name="GarmentBatchInput")
+    class InputSerializer(serializers.Serializer):
+        images = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+
+    @extend_schema_serializer(component_name="GarmentBatchOutput")
+    class OutputSerializer(serializers.Serializer):
+        created = GarmentOutputSerializer(many=True)
+        rejected = inline_serializer(
+            "GarmentRejection", {"filename": serializers.CharField(), "error": serializers.CharField()}, many=True
+        )
+
+    @extend_schema(
+        operation_id="garments_batch_create",
+        request=InputSerializer,
+        responses={201: OutputSerializer, 400: OutputSerializer},
+        description="One garment per photo. Rejected photos are listed; the others are kept. 400 when none was kept.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data={"images": request.FILES.getlist("images")})
+        serializer.is_valid(raise_exception=True)
+        result = services.garment_create_batch(owner=request.user, images=serializer.validated_data["images"])
+        body = {
+            "created": GarmentOutputSerializer(result.created, many=True, context={"request": request}).data,
+            "rejected": [{"filename": r.filename, "error": r.message} for r in result.rejected],
+        }
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_400_BAD_REQUEST)
+
+
+class GarmentDetailApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema_serializer(component_name="GarmentUpdateInput")
+    class InputSerializer(GarmentFieldsSerializer):
+        pass
+
+    @extend_schema(operation_id="garments_retrieve", responses=GarmentOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(GarmentOutputSerializer(_own_garment(request, pk), context={"request": request}).data)
+
+    @extend_schema(operation_id="garments_partial_update", request=InputSerializer, responses=GarmentOutputSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        garment = _own_garment(request, pk)
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.garment_update(garment=garment, data=dict(serializer.validated_data))
+        except DjangoValidationError as exc:
+            _raise_as_api_error(exc)
+        return Response(GarmentOutputSerializer(garment, context={"request": request}).data)
+
+    @extend_schema(operation_id="garments_destroy", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.garment_delete(garment=_own_garment(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GarmentImageApi(APIView):
+    variant = "full"
+
+    @extend_schema(operation_id=None, responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> FileResponse:
+        garment = _own_garment(request, pk)
+        name = garment.thumbnail.name if self.variant == "thumb" else garment.image.name
+        try:
+            return FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+        except (OSError, ValueError):
+            raise Http404 from None
+
+
+class GarmentThumbnailApi(GarmentImageApi):
+    variant = "thumb"
+
+

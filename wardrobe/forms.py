@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+
+from wardrobe import taxonomy
+from wardrobe.images import ACCEPTED_EXTENSIONS
+from wardrobe.models import Garment
+from wardrobe.services import EDITABLE_FIELDS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that returns every selected file (Django's documented pattern for <input multiple>)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+class GarmentUploadForm(forms.Form):
+    photos = MultipleFileField(
+        label="Photos",
+        help_text=f"One garment per photo. {ACCEPTED_EXTENSIONS}; you can add details afterwards.",
+        error_messages={"required": "Choose at least one photo to upload."},
+    )
+
+
+class GarmentForm(forms.ModelForm):
+    class Meta:
+        model = Garment
+        fields = list(EDITABLE_FIELDS)
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        labels = {"price_paid": "Price paid"}
+
+
+class ClosetFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    category = forms.ChoiceField(required=False, choices=[("", "All categories"), *taxonomy.CATEGORY_CHOICES])
+    colour = forms.ChoiceField(required=False, choices=[("", "All colours"), *taxonomy.COLOUR_CHOICES])

@@ -1,0 +1,136 @@
+"""Closet pages. Thin: they parse the request, call a selector or service and render."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from wardrobe import selectors, services
+from wardrobe.forms import ClosetFilterForm, GarmentForm, GarmentUploadForm
+from wardrobe.models import Garment
+
+PAGE_SIZE = 24
+
+
+def _own_garment(request: HttpRequest, pk: int) -> Garment:
+    try:
+        return selectors.garment_get(user=request.user, pk=pk)
+    except Garment.DoesNotExist:
+        raise Http404("No such garment in your closet.") from None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("wardrobe:closet")
+    return render(request, "wardrobe/landing.html")
+
+
+@login_required
+@require_GET
+def closet(request: HttpRequest) -> HttpResponse:
+    filters = ClosetFilterForm(request.GET)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    garments = selectors.garment_list(
+        user=request.user,
+        category=criteria.get("category", ""),
+        colour=criteria.get("colour", ""),
+        q=criteria.get("q", ""),
+    )
+    page = Paginator(garments, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "wardrobe/closet.html",
+        {
+            "filters": filters,
+            "page": page,
+            "facets": selectors.closet_facets(user=request.user),
+            "filtering": any(criteria.values()),
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def garment_upload(request: HttpRequest) -> HttpResponse:
+    form = GarmentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.garment_create_batch(owner=request.user, images=form.cleaned_data["photos"])
+        for rejection in result.rejected:
+            form.add_error(None, f"{rejection.filename}: {rejection.message}")
+        if result.created:
+            n = len(result.created)
+            messages.success(request, f"Added {n} garment{'s' if n != 1 else ''} to your closet.")
+            for rejection in result.rejected:
+                messages.error(request, f"{rejection.filename} was not added: {rejection.message}")
+            if n == 1 and not result.rejected:
+                return redirect("wardrobe:garment-edit", pk=result.created[0].pk)
+            return redirect("wardrobe:closet")
+        return render(request, "wardrobe/upload.html", {"form": form}, status=400)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "wardrobe/upload.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def garment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "wardrobe/garment_detail.html", {"garment": _own_garment(request, pk)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def garment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    garment = _own_garment(request, pk)
+    form = GarmentForm(request.POST or None, instance=garment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.garment_update(garment=garment, data={f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS})
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved \u201c{garment.name}\u201d.")
+            return redirect(garment)
+    return render(request, "wardrobe/garment_form.html", {"form": form, "garment": garment})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def garment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    garment = _own_garment(request, pk)
+    if request.method == "POST":
+        name = garment.name
+        services.garment_delete(garment=garment)
+        messages.success(request, f"Deleted \u201c{name}\u201d.")
+        return redirect("wardrobe:closet")
+    return render(request, "wardrobe/garment_confirm_delete.html", {"garment": garment})
+
+
+@login_required
+@require_GET
+def garment_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
+    """Serve a garment photo to its owner only: other users get 404, exactly as for a garment that does not exist."""
+    garment = _own_garment(request, pk)
+    name = garment.thumbnail.name if variant == "thumb" else garment.image.name
+    try:
+        fh = default_storage.open(name, "rb")
+    except (OSError, ValueError):
+        raise Http404("The photo file is missing.") from None
+    response = FileResponse(fh, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
+def embedding_states(request: HttpRequest) -> JsonResponse:
+    """States of the listed garments (ids=1,2,3), for the closet's live badges. Unknown or foreign ids are absent."""
+    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
+    rows = selectors.garment_list(user=request.user).filter(pk__in=ids).values_list("pk", "embedding_state")
+    return JsonResponse({"states": {str(pk): state for pk, state in rows}})
