@@ -81,7 +81,7 @@ class GarmentListApi(APIView):
 
     @extend_schema_serializer(component_name="GarmentCreateInput")
     class InputSerializer(GarmentFieldsSerializer):
-        image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC photo of one garment.")
+        image = serializers.FileField(allow_empty_file=True, help_text="JPEG, PNG, WebP or HEIC photo of one garment.")
 
     @extend_schema(
         operation_id="garments_list",
@@ -123,7 +123,7 @@ class GarmentBatchApi(APIView):
 
     @extend_schema_serializer(component_name="GarmentBatchInput")
     class InputSerializer(serializers.Serializer):
-        images = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+        images = serializers.ListField(child=serializers.FileField(allow_empty_file=True), allow_empty=False)
 
     @extend_schema_serializer(component_name="GarmentBatchOutput")
     class OutputSerializer(serializers.Serializer):

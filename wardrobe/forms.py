@@ -19,11 +19,13 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)]
+    def clean(self, data, initial=None) -> list:
+        """Every selected file, empty ones included: the upload service judges each file on its own, so one bad
+        file in a batch is reported by name instead of failing the whole form."""
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 class GarmentUploadForm(forms.Form):

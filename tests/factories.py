@@ -1,0 +1,53 @@
+"""Shared factory_boy factories and small image makers for tests (other apps add their factories here too)."""
+from __future__ import annotations
+
+import io
+
+import factory
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from wardrobe import services, taxonomy
+from wardrobe.models import Garment
+
+PASSWORD = "a-long-test-password-42"
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (60, 80), colour=(200, 60, 60), mode: str = "RGB", **save) -> bytes:
+    """A small solid image encoded in `fmt`; extra keywords go to Image.save (exif=..., quality=...)."""
+    out = io.BytesIO()
+    Image.new(mode, size, colour).save(out, format=fmt, **save)
+    return out.getvalue()
+
+
+def upload(name: str = "photo.jpg", data: bytes | None = None, content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, image_bytes() if data is None else data, content_type=content_type)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class GarmentFactory(factory.django.DjangoModelFactory):
+    """Builds garments through the upload service, so every garment has real, normalised image files."""
+
+    class Meta:
+        model = Garment
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Garment {n}")
+    brand = "Acme"
+    category = taxonomy.TOPS
+    colour = "red"
+    image = factory.LazyFunction(upload)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.garment_create(**kwargs)
