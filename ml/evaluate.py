@@ -358,7 +358,7 @@ class CosineKnnMethod(Method):
             _exclude_self(scores, queries, start)
             top = _top_k(scores, k)
             idx.append(top)
-            dist.append(1 - np.take_along_axis(scores, top, axis=1))
+            dist.append(np.maximum(1 - np.take_along_axis(scores, top, axis=1), 0))
         return np.concatenate(idx), np.concatenate(dist)
 
     def recommend(self, wardrobe, *, named, k, rng):
@@ -419,58 +419,35 @@ class ClosetspaceMethod(Method):
         return _top_k(scores, k)[0]
 
 
-def kmeans(x: np.ndarray, k: int, *, rng: np.random.Generator, iters: int = 10) -> np.ndarray:
-    """Spherical k-means on unit rows: the unit centroids of ``k`` groups (k-means++ seeding)."""
-    k = min(k, len(x))
-    centres = [x[rng.integers(len(x))]]
-    for _ in range(1, k):
-        d = 1 - np.max(x @ np.stack(centres).T, axis=1)
-        p = np.maximum(d, 0)
-        centres.append(x[rng.choice(len(x), p=p / p.sum())] if p.sum() > 0 else x[rng.integers(len(x))])
-    c = np.stack(centres)
-    for _ in range(iters):
-        assign = np.argmax(x @ c.T, axis=1)
-        c = normalise_rows(np.stack([x[assign == j].mean(axis=0) if np.any(assign == j) else c[j] for j in range(k)]))
-    return c
-
-
-def mmr(candidates: np.ndarray, relevance: np.ndarray, vectors: np.ndarray, *, k: int, lam: float) -> np.ndarray:
-    """Maximal marginal relevance: repeatedly take the candidate maximising lam * relevance - (1 - lam) * its
-    highest similarity to those already taken."""
-    chosen: list[int] = []
-    max_sim = np.full(len(candidates), -np.inf)
-    taken = np.zeros(len(candidates), dtype=bool)
-    for _ in range(min(k, len(candidates))):
-        penalty = np.where(np.isfinite(max_sim), max_sim, 0)
-        score = np.where(taken, -np.inf, lam * relevance - (1 - lam) * penalty)
-        best = int(np.argmax(score))
-        chosen.append(best)
-        taken[best] = True
-        max_sim = np.maximum(max_sim, vectors @ vectors[best])
-    return candidates[chosen]
-
-
 @dataclass
 class OursSettings:
+    """The knobs of ``ours``; the defaults are what docs/evaluation.md concluded."""
+
     input_size: int = 128
     image_weight: float = 0.7
-    centroids: int = 3
-    noise_sigma: float = 0.02
-    mmr_lambda: float = 0.8
+    sigma: float = 0.3
+    mmr_lambda: float = 0.7
+    max_clusters: int = 5
+    exploration: float = 0.1
     impute_neighbours: int = 10
     tag_filter: bool = True
-    overfetch: int = 100
 
 
 class OursMethod(Method):
-    """The project's pipeline: unit image and text blocks blended (sqrt(w), sqrt(1 - w), as ml.encoders does),
-    cosine search; a photo without a name borrows the text of its visual neighbours (their mean SBERT vector);
-    a wardrobe is k spherical-k-means centroids, each jittered by query-side noise; the closet's gender and usage
-    are read from the auto-tags of its own photos and filter the pool; MMR picks the final list."""
+    """The project's pipeline: ``ml.ranking.recommend`` and ``ml.ranking.similar_to`` over an exact index of
+    item vectors blended as ``ml.encoders.ItemEncoder`` does (unit blocks, sqrt(w) and sqrt(1 - w)).
+
+    Two additions made here, to move into the pipeline if they hold up: a photo without a name borrows the text
+    of its visual neighbours (the mean SBERT vector of the ``impute_neighbours`` nearest images, instead of a zero
+    text block); and the closet's gender and usage, read from the auto-tags of its own photos
+    (``ml.autotag.consensus``), filter the pool.
+    """
 
     name = "ours"
 
     def __init__(self, image: np.ndarray, text: np.ndarray, data: Dataset, settings: OursSettings) -> None:
+        from ml.index import ExactIndex
+
         self.s = settings
         self.data = data
         self.image = image
@@ -478,6 +455,7 @@ class OursMethod(Method):
         w = settings.image_weight
         self.scales = (np.float32(math.sqrt(w)), np.float32(math.sqrt(1 - w)))
         self.x = self.combine(image, text)
+        self.index = ExactIndex(np.arange(len(self.x)), self.x, model_version="eval")
 
     def combine(self, image: np.ndarray, text: np.ndarray) -> np.ndarray:
         return normalise_rows(np.concatenate([image * self.scales[0], text * self.scales[1]], axis=1))
@@ -496,15 +474,17 @@ class OursMethod(Method):
         return self.combine(img, normalise_rows(self.text[near].mean(axis=1)))
 
     def similar(self, queries, *, k, rng):
-        idx, dist = [], []
-        for start in range(0, len(queries), self.chunk):
-            rows = queries[start : start + self.chunk]
-            scores = self.photo_vectors(rows) @ self.x.T
-            _exclude_self(scores, queries, start)
-            top = _top_k(scores, k)
-            idx.append(top)
-            dist.append(1 - np.take_along_axis(scores, top, axis=1))
-        return np.concatenate(idx), np.concatenate(dist)
+        from ml.ranking import similar_to
+
+        vectors = np.concatenate([self.photo_vectors(queries[i : i + self.chunk])
+                                  for i in range(0, len(queries), self.chunk)])
+        idx = np.zeros((len(queries), k), dtype=np.int64)
+        dist = np.ones((len(queries), k), dtype=np.float32)
+        for row, (q, vector) in enumerate(zip(queries, vectors)):
+            found = similar_to(self.index, vector, source_id=int(q), k=k)
+            idx[row, : len(found)] = [r.item_id for r in found]
+            dist[row, : len(found)] = [max(0.0, 1 - r.score) for r in found]
+        return idx, dist
 
     def closet_tags(self, vectors: np.ndarray, exclude: Sequence[int]) -> dict[str, str]:
         """Gender and usage most of the closet's garments suggest (auto-tags from the labelled inventory)."""
@@ -512,30 +492,28 @@ class OursMethod(Method):
         scores[:, list(exclude)] = -np.inf
         near = _top_k(scores, AUTOTAG_NEIGHBOURS)
         suggestions = [
-            suggest_tags([self.data.labels(j) for j in row], 1 - scores[i, row], fields=("gender", "usage"))
+            suggest_tags([self.data.labels(j) for j in row], np.maximum(1 - scores[i, row], 0),
+                         fields=("gender", "usage"))
             for i, row in enumerate(near)
         ]
         return {name: consensus(suggestions, name) for name in ("gender", "usage")}
 
     def recommend(self, wardrobe, *, named, k, rng):
+        from ml.ranking import Filters, ItemInfo, recommend
+
         items = list(wardrobe.items)
         vectors = self.x[items] if named else self.photo_vectors(items, exclude=items)
-        allowed = np.ones(len(self.x), dtype=bool)
-        allowed[items] = False
+        filters, info = None, None
         if self.s.tag_filter:
             tags = self.closet_tags(vectors, items)
-            if tags["gender"]:
-                allowed &= (self.data.gender == tags["gender"]) | (self.data.gender == "Unisex")
-            if tags["usage"]:
-                allowed &= self.data.usage == tags["usage"]
-        pool = np.flatnonzero(allowed)
-        centres = kmeans(vectors, self.s.centroids, rng=rng)
-        if self.s.noise_sigma > 0:
-            centres = normalise_rows(centres + rng.normal(0, self.s.noise_sigma, centres.shape).astype(np.float32))
-        scores = (centres @ self.x[pool].T).max(axis=0)
-        fetch = min(len(pool), max(k * 5, self.s.overfetch))
-        best = np.argpartition(-scores, fetch - 1)[:fetch]
-        return mmr(pool[best], scores[best], self.x[pool[best]], k=k, lam=self.s.mmr_lambda)
+            # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
+            filters = Filters(genders=frozenset({tags["gender"], "Unisex"}) if tags["gender"] else None,
+                              categories=frozenset({tags["usage"]}) if tags["usage"] else None)
+            info = lambda i: ItemInfo(category=self.data.usage[i], gender=self.data.gender[i])  # noqa: E731
+        found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, sigma=self.s.sigma,
+                          rng=rng, mmr_lambda=self.s.mmr_lambda, max_clusters=self.s.max_clusters,
+                          exploration=self.s.exploration)
+        return np.array([r.item_id for r in found], dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -571,19 +549,20 @@ def config_specs(*, seed_input_size: int) -> dict[str, ConfigSpec]:
         ConfigSpec("seed-closetspace-nonoise", "seed-closetspace without its noise",
                    lambda data, f: ClosetspaceMethod(f.image(input_size=s, pooling="avg", raw=True), f.text(),
                                                      sigma=0.0)),
-        ConfigSpec("ours", f"Lite0 {d.input_size}px avg, w={d.image_weight}, imputed text, k={d.centroids} "
-                   f"centroids, query noise {d.noise_sigma}, tag filter, MMR {d.mmr_lambda}", _ours()),
+        ConfigSpec("ours", f"Lite0 {d.input_size}px avg, w={d.image_weight}, imputed photo text, ranking.recommend "
+                   f"(<= {d.max_clusters} centroids, sigma {d.sigma}, MMR {d.mmr_lambda}), auto-tag filter",
+                   _ours()),
         ConfigSpec("ours-nofilter", "ours without the gender/usage filter from auto-tags", _ours(tag_filter=False)),
         ConfigSpec("ours-noimpute", "ours without text imputed for photos", _ours(impute_neighbours=0)),
         ConfigSpec("ours-imageonly", "ours with image weight 1 (no text at all)", _ours(image_weight=1.0)),
         ConfigSpec("ours-w0.5", "ours with image weight 0.5", _ours(image_weight=0.5)),
-        ConfigSpec("ours-k1", "ours with one centroid (the wardrobe mean)", _ours(centroids=1)),
-        ConfigSpec("ours-k5", "ours with five centroids", _ours(centroids=5)),
-        ConfigSpec("ours-sigma0.01", "ours with query noise 0.01", _ours(noise_sigma=0.01)),
-        ConfigSpec("ours-sigma0.04", "ours with query noise 0.04", _ours(noise_sigma=0.04)),
+        ConfigSpec("ours-w0.85", "ours with image weight 0.85", _ours(image_weight=0.85)),
+        ConfigSpec("ours-k1", "ours with one centroid (the wardrobe mean)", _ours(max_clusters=1)),
+        ConfigSpec("ours-sigma0.05", "ours with ranking's default query noise 0.05", _ours(sigma=0.05)),
+        ConfigSpec("ours-sigma0.2", "ours with query noise 0.2", _ours(sigma=0.2)),
+        ConfigSpec("ours-sigma0.5", "ours with query noise 0.5", _ours(sigma=0.5)),
         ConfigSpec("ours-96px", "ours at 96 px input", _ours(input_size=96)),
-        ConfigSpec("ours-max", "ours with the seed input size (for the input-size comparison)",
-                   _ours(input_size=s)),
+        ConfigSpec("ours-160px", "ours at 160 px input", _ours(input_size=160)),
     ]}
 
 
@@ -696,8 +675,9 @@ def _embed_cost(name: str, features: PooledFeatures, specs, seed_input_size: int
     if name == "random":
         return 0.0
     size = seed_input_size if name.startswith("seed") else OursSettings().input_size
-    if name == "ours-96px":
-        size = 96
+    for px in (96, 160):
+        if name == f"ours-{px}px":
+            size = px
     image = [v for k, v in features.embed_ms_per_item.items() if k.startswith(f"img:efficientnet_lite0:{size}:")
              and k.endswith("raw")]
     text = [v for k, v in features.embed_ms_per_item.items() if k.startswith("txt:")]

@@ -150,23 +150,11 @@ def test_closetspace_without_noise_is_exact_euclidean_search():
     assert dist[0] == pytest.approx([1.0, 5.0])
 
 
-def test_mmr_passes_over_a_near_duplicate():
-    vectors = evaluate.normalise_rows(np.array([[1, 0], [1, 0.01], [0.6, 0.8]], dtype=np.float32))
-    picked = evaluate.mmr(np.array([10, 11, 12]), np.array([0.9, 0.89, 0.7]), vectors, k=2, lam=0.5)
-    assert picked.tolist() == [10, 12]
-
-
-def test_kmeans_finds_two_separate_groups():
-    x = evaluate.normalise_rows(np.array([[1, 0.05], [1, -0.05], [0.05, 1], [-0.05, 1]], dtype=np.float32))
-    centres = evaluate.kmeans(x, 2, rng=np.random.default_rng(0))
-    assert sorted(np.argmax(centres, axis=1).tolist()) == [0, 1]
-
-
 def test_ours_keeps_to_the_gender_the_closet_photos_show(tmp_path):
     data = make_dataset(tmp_path)
     features = LabelFeatures(data)
     method = evaluate.OursMethod(features.image(input_size=128, pooling="avg"), features.text(), data,
-                                 evaluate.OursSettings(noise_sigma=0.05))
+                                 evaluate.OursSettings(sigma=0.05, exploration=0.0))
     wardrobes = evaluate.sample_wardrobes(data, n=10, rng=np.random.default_rng(1), min_persona_items=60)
     scores = evaluate.score_wardrobes(data, method, wardrobes, named=False, rng=np.random.default_rng(2),
                                       timings=[])
