@@ -96,7 +96,7 @@ def square_resize(image: Image.Image, size: int) -> Image.Image:
 
 def to_uint8_array(source: ImageSource, size: int) -> np.ndarray:
     """One input as a (size, size, 3) uint8 array, padded on white and resized."""
-    return np.asarray(square_resize(load_image(source, draft_size=size), size), dtype=np.uint8)
+    return np.array(square_resize(load_image(source, draft_size=size), size), dtype=np.uint8)
 
 
 def read_bytes(source: ImageSource) -> bytes | None:
