@@ -150,7 +150,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Embedding jobs (wardrobe.tasks, recommender.tasks) run on their own queue so GPU workers can take only them.
+CELERY_TASK_ROUTES = {
+    "wardrobe.tasks.embed_garment": {"queue": "embedding"},
+    "recommender.tasks.embed_items": {"queue": "embedding"},
+}
+EMBEDDING_TASK_SOFT_TIME_LIMIT = env.int("EMBEDDING_TASK_SOFT_TIME_LIMIT", default=240)
+EMBEDDING_TASK_TIME_LIMIT = env.int("EMBEDDING_TASK_TIME_LIMIT", default=300)
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)  # items per embed_items job
+EMBEDDING_STALE_AFTER_SECONDS = env.int("EMBEDDING_STALE_AFTER_SECONDS", default=600)
+EMBEDDING_SWEEP_SECONDS = env.int("EMBEDDING_SWEEP_SECONDS", default=300)
+# Worker processes load the encoder at start, so the first upload is as fast as the rest.
+EMBEDDING_PRELOAD = env.bool("EMBEDDING_PRELOAD", default=True)
+# Index lifecycle: rebuild period, how long replaced versions stay on disk, and whether a web process rebuilds a
+# stale index itself (default: when there is no broker, i.e. the embedded default behaves like the deployment).
+RECOMMENDER_INDEX_REBUILD_SECONDS = env.int("RECOMMENDER_INDEX_REBUILD_SECONDS", default=600)
+RECOMMENDER_INDEX_GRACE_SECONDS = env.int("RECOMMENDER_INDEX_GRACE_SECONDS", default=3600)
+RECOMMENDER_INDEX_N_TREES = env.int("RECOMMENDER_INDEX_N_TREES", default=20)
+RECOMMENDER_REBUILD_INLINE = env.bool("RECOMMENDER_REBUILD_INLINE", default=not CELERY_BROKER_URL)
+# Demo inventory: the Kaggle data has no prices; import gives each item a seeded pseudo price in this currency.
+INVENTORY_DEMO_CURRENCY = env.str("INVENTORY_DEMO_CURRENCY", default="EUR")
+CELERY_BEAT_SCHEDULE: dict = {
+    "rebuild-index": {"task": "recommender.tasks.rebuild_index", "schedule": RECOMMENDER_INDEX_REBUILD_SECONDS},
+    "requeue-stale-garments": {"task": "wardrobe.tasks.requeue_stale_garments", "schedule": EMBEDDING_SWEEP_SECONDS},
+    "requeue-stale-items": {"task": "recommender.tasks.requeue_stale_items", "schedule": EMBEDDING_SWEEP_SECONDS},
+}
 
 # Machine learning (ml/). Paths are settings, never hard-coded.
 ML_DEVICE = env.str("ML_DEVICE", default="auto")  # auto | cpu | cuda

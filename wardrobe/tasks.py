@@ -1,15 +1,51 @@
-"""Celery tasks of the wardrobe app.
+"""Celery tasks of the wardrobe app: thin wrappers over wardrobe.embedding.
 
-HOOK: `embed_garment` is the placeholder the embedding-pipeline issue fills (with wardrobe/embedding.py). Today it
-only logs; `wardrobe.services.garment_create` already queues it after commit, so the pipeline plugs in here.
+`embed_garment` runs on the "embedding" queue (settings.CELERY_TASK_ROUTES) so GPU workers can take it. It is
+acknowledged late, so a worker that dies mid-job leaves the message to be delivered again, and retried with
+backoff on transient errors; when the retries run out the garment is marked failed with a message.
 """
 import logging
+from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from wardrobe import embedding
 
 logger = logging.getLogger(__name__)
 
+TRANSIENT_ERRORS = (OSError, DatabaseError, ConnectionError)
+
+
+class EmbedGarmentTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001 - Celery's signature
+        garment_id = args[0] if args else kwargs.get("garment_id")
+        if garment_id is not None:
+            embedding.embedding_gave_up(garment_id=garment_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=EmbedGarmentTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=settings.EMBEDDING_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.EMBEDDING_TASK_TIME_LIMIT,
+)
+def embed_garment(self, garment_id: int) -> str:
+    return embedding.embed_garment(garment_id=garment_id).value
+
 
 @shared_task
-def embed_garment(garment_id: int) -> None:
-    logger.info("embed_garment(%s) queued; the embedding pipeline is not wired in yet", garment_id)
+def requeue_stale_garments() -> int:
+    """Beat: queue again the garments left pending longer than EMBEDDING_STALE_AFTER_SECONDS."""
+    count = embedding.requeue_stale_garments(older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS))
+    if count:
+        logger.info("re-queued %d garment embedding job(s) left pending", count)
+    return count

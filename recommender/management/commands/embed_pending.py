@@ -1,0 +1,33 @@
+"""Queue (or, with --now, run here) the embedding of every inventory item and garment still waiting for a vector."""
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from recommender import services
+from recommender.models import EmbeddingState, InventoryItem
+from wardrobe.embedding import requeue_stale_garments
+
+
+class Command(BaseCommand):
+    help = "Queue embedding for pending items and garments; --now embeds the items in this process."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--now", action="store_true", help="embed inventory items here, in batches, not via a worker")
+        parser.add_argument("--older-than", type=int, default=0, help="only those pending longer than this (seconds)")
+
+    def handle(self, *args, **options) -> None:
+        if options["now"]:
+            ids = list(
+                InventoryItem.objects.exclude(embedding_state=EmbeddingState.READY).values_list("pk", flat=True)
+            )
+            with tqdm(total=len(ids), unit="items", file=self.stderr._out) as bar:
+                for chunk in services.embedding.chunks(ids, 64):
+                    services.embed_items(item_ids=chunk)
+                    bar.update(len(chunk))
+            self.stdout.write(f"embedded {len(ids)} item(s)")
+            return
+        older = timedelta(seconds=options["older_than"])
+        items = services.queue_pending_items(older_than=older if options["older_than"] else None)
+        garments = requeue_stale_garments(older_than=older)
+        self.stdout.write(f"queued {items} item(s) and {garments} garment(s)")

@@ -1,0 +1,73 @@
+"""Admin-started imports: the uploaded CSV and zip are stored on an ImportJob, a worker runs it and writes progress."""
+from __future__ import annotations
+
+import logging
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from recommender.models import ImportJob
+from recommender.services.embedding import queue_pending_items
+from recommender.services.inventory import ImportFormatError, import_inventory, unpack_images_zip
+
+logger = logging.getLogger(__name__)
+
+
+def import_job_create(*, csv_file: IO[bytes], images_zip: IO[bytes] | None, embed: bool = True, user=None) -> ImportJob:
+    """Store the uploads on a new job and queue it after commit."""
+    from recommender.tasks import run_import_job
+
+    job = ImportJob(embed=embed, created_by=user)
+    job.csv_file.save(Path(getattr(csv_file, "name", "items.csv")).name, csv_file, save=False)
+    if images_zip is not None:
+        job.images_zip.save(Path(getattr(images_zip, "name", "images.zip")).name, images_zip, save=False)
+    with transaction.atomic():
+        job.save()
+        job_id = job.pk
+        transaction.on_commit(lambda: run_import_job.delay(job_id))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued job: unpack the photos, import with progress written to the row, then the report."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+
+    with tempfile.TemporaryDirectory(prefix="import-") as tmp:
+        tmp_path = Path(tmp)
+        try:
+            csv_path = tmp_path / "items.csv"
+            with default_storage.open(job.csv_file.name, "rb") as src:
+                csv_path.write_bytes(src.read())
+            images_dir = tmp_path / "images"
+            if job.images_zip:
+                with default_storage.open(job.images_zip.name, "rb") as src:
+                    (tmp_path / "images.zip").write_bytes(src.read())
+                images_dir = unpack_images_zip(zip_path=tmp_path / "images.zip", into=tmp_path / "unzipped")
+            report = import_inventory(csv_path=csv_path, images_dir=images_dir, on_progress=progress)
+        except (ImportFormatError, OSError, ValueError, zipfile.BadZipFile) as exc:
+            job.refresh_from_db()
+            job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(exc), timezone.now()
+            job.save(update_fields=["status", "error", "finished_at"])
+            return job
+    job.refresh_from_db()
+    job.status = ImportJob.Status.DONE
+    job.total_rows, job.processed_rows = report.total, report.total
+    job.created_count, job.updated_count, job.unchanged_count = report.created, report.updated, report.unchanged
+    job.bad_rows = [b.as_dict() for b in report.bad]
+    job.finished_at = timezone.now()
+    job.save()
+    if job.embed:
+        queue_pending_items()
+    return job

@@ -1,0 +1,58 @@
+"""Celery tasks of the recommender: thin wrappers over recommender.services.
+
+`embed_items` runs on the "embedding" queue (settings.CELERY_TASK_ROUTES); the others on "default".
+"""
+import logging
+from datetime import timedelta
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from recommender import services
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OSError, DatabaseError, ConnectionError)
+
+
+class EmbedItemsTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001 - Celery's signature
+        item_ids = args[0] if args else kwargs.get("item_ids", [])
+        services.items_gave_up(item_ids=list(item_ids), error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=EmbedItemsTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=settings.EMBEDDING_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.EMBEDDING_TASK_TIME_LIMIT,
+)
+def embed_items(self, item_ids: list[int]) -> dict:
+    result = services.embed_items(item_ids=list(item_ids))
+    return {"ready": result.ready, "skipped": result.skipped, "failed": result.failed}
+
+
+@shared_task(acks_late=True, time_limit=3600)
+def rebuild_index(force: bool = False) -> str | None:
+    """Beat: rebuild the index when the inventory changed (one at a time; the others return at once)."""
+    version = services.rebuild_index(force=force)
+    return version.version if version else None
+
+
+@shared_task
+def requeue_stale_items() -> int:
+    """Beat: queue again inventory items left pending longer than EMBEDDING_STALE_AFTER_SECONDS."""
+    return services.queue_pending_items(older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS))
+
+
+@shared_task(acks_late=True, time_limit=3600)
+def run_import_job(job_id: int) -> str:
+    return services.import_job_run(job_id=job_id).status

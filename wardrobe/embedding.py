@@ -1,0 +1,135 @@
+"""Embedding a garment: the service behind the `embed_garment` task.
+
+The encoder configuration comes from settings and the encoder is built once per process (ml.encoders caches it), so
+a worker pays the model load on its first job only. Recommender reuses `encoder_config` and `get_encoder` so closet
+and inventory vectors always come from the same model.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from enum import Enum
+
+import numpy as np
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
+from ml.images import ImageLoadError
+from wardrobe.models import EmbeddingState, Garment
+
+logger = logging.getLogger(__name__)
+
+# Errors that another attempt cannot fix: the user sees the message and a retry button.
+PERMANENT_ERRORS = (ImageLoadError, ModelWeightsMissing, ValueError)
+
+
+class Outcome(str, Enum):
+    READY = "ready"
+    SKIPPED = "skipped"  # a vector of the current model version already exists
+    SUPERSEDED = "superseded"  # reset (edited) or deleted while the job ran: its result would be stale
+    FAILED = "failed"
+    MISSING = "missing"
+
+
+def encoder_config() -> EncoderConfig:
+    """The encoder the settings ask for (ML_IMAGE_BACKBONE, ML_IMAGE_INPUT_SIZE, ML_IMAGE_WEIGHTS, ...)."""
+    return EncoderConfig(
+        backbone=settings.ML_IMAGE_BACKBONE,
+        input_size=settings.ML_IMAGE_INPUT_SIZE,
+        weights=settings.ML_IMAGE_WEIGHTS or None,
+        resnet50_weights=settings.ML_RESNET50_WEIGHTS or None,
+        image_weight=settings.ML_IMAGE_WEIGHT,
+        device=settings.ML_DEVICE,
+    )
+
+
+def get_encoder() -> ItemEncoder:
+    return get_item_encoder(encoder_config())
+
+
+def read_stored_file(name: str) -> bytes:
+    """Bytes of a stored file. A missing file is permanent (ImageLoadError); other OSErrors are transient."""
+    try:
+        with default_storage.open(name, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError as exc:
+        raise ImageLoadError(f"the stored photo {name} is missing") from exc
+
+
+def garment_text(garment: Garment) -> str:
+    return item_text(
+        name=garment.name, brand=garment.brand, category=garment.get_category_display(), colour=garment.get_colour_display()
+    )
+
+
+def embed_garment(*, garment_id: int) -> Outcome:
+    """Embed one garment: pending|processing -> processing -> ready, or failed with a message the user can read.
+
+    Idempotent: a garment that already holds a vector of the current model version is left alone. Transient errors
+    (storage or database hiccups) propagate so the task retries; permanent ones mark the garment failed.
+    """
+    encoder = get_encoder()
+    with transaction.atomic():
+        garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
+        if garment is None:
+            return Outcome.MISSING
+        if garment.embedding_state == EmbeddingState.READY and garment.embedding_version == encoder.version:
+            return Outcome.SKIPPED
+        if garment.embedding_state == EmbeddingState.READY:
+            garment.reset_embedding()
+        garment.mark_processing()
+    try:
+        vector = encoder.embed([read_stored_file(garment.image.name)], [garment_text(garment)])[0]
+    except PERMANENT_ERRORS as exc:
+        return _fail(garment_id, f"We could not analyse this photo: {exc}")
+    with transaction.atomic():
+        garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
+        if garment is None or garment.embedding_state != EmbeddingState.PROCESSING:
+            return Outcome.SUPERSEDED
+        garment.mark_ready(np.ascontiguousarray(vector, dtype="<f4").tobytes(), encoder.version)
+    return Outcome.READY
+
+
+def _fail(garment_id: int, message: str) -> Outcome:
+    with transaction.atomic():
+        garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
+        if garment is None or garment.embedding_state not in (EmbeddingState.PENDING, EmbeddingState.PROCESSING):
+            return Outcome.SUPERSEDED
+        garment.mark_failed(message)
+    logger.warning("garment %s embedding failed: %s", garment_id, message)
+    return Outcome.FAILED
+
+
+def embedding_gave_up(*, garment_id: int, error: str) -> None:
+    """The task ran out of retries on a transient error: tell the user, who can retry."""
+    _fail(garment_id, f"Style analysis kept failing ({error}). Try again in a moment.")
+
+
+def garment_retry(*, garment: Garment) -> Garment:
+    """Reset a failed garment to pending and queue its job again (the closet's retry button)."""
+    from wardrobe.services import queue_embedding
+
+    with transaction.atomic():
+        garment.reset_embedding()
+        garment_id = garment.pk
+        transaction.on_commit(lambda: queue_embedding(garment_id=garment_id))
+    return garment
+
+
+def requeue_stale_garments(*, older_than: timedelta) -> int:
+    """Queue again the garments left pending (or stuck processing) longer than ``older_than``: a lost message, or a
+    broker that was down at upload. The job is idempotent, so a duplicate costs one skipped run."""
+    from wardrobe.services import queue_embedding
+
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Garment.objects.filter(
+            embedding_state__in=[EmbeddingState.PENDING, EmbeddingState.PROCESSING], updated_at__lte=cutoff
+        ).values_list("pk", flat=True)[:10_000]
+    )
+    for garment_id in ids:
+        queue_embedding(garment_id=garment_id)
+    return len(ids)
