@@ -54,7 +54,7 @@ class Garment(models.Model):
     )
     embedding_error = models.TextField(blank=True)
     embedding = models.BinaryField(null=True, blank=True, editable=False)  # float32 little-endian bytes
-    embedding_version = models.CharField(max_length=64, blank=True)
+    embedding_version = models.CharField(max_length=200, blank=True)
     embedding_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
