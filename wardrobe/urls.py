@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from wardrobe import views
+from wardrobe import live, views
 
 app_name = "wardrobe"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("closet/", views.closet, name="closet"),
     path("closet/upload/", views.garment_upload, name="garment-upload"),
     path("closet/states/", views.embedding_states, name="embedding-states"),
+    path("closet/live/", live.garment_states, name="live-states"),
+    path("closet/<int:pk>/retry/", live.garment_retry, name="garment-retry"),
     path("closet/<int:pk>/", views.garment_detail, name="garment-detail"),
     path("closet/<int:pk>/edit/", views.garment_edit, name="garment-edit"),
     path("closet/<int:pk>/delete/", views.garment_delete, name="garment-delete"),
