@@ -29,8 +29,10 @@ test: venv
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# EVAL_ARGS: e.g. "--seeds 1,2,3" or "--queries 200 --wardrobes 50" (see python -m ml.evaluate --help).
+EVAL_ARGS ?=
 eval: venv
-	$(BIN)/python -m ml.evaluate --data $(DATA) --out var/eval.json
+	HF_HUB_OFFLINE=1 $(BIN)/python -m ml.evaluate --data $(DATA) --out var/eval.json $(EVAL_ARGS)
 
 check-deploy: venv
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a-long-random-looking-secret-value-xyz \
