@@ -515,3 +515,7 @@ def load_index(
     logger.warning("using exact search instead of the Annoy index: %s", reason)
     ids, vectors = fallback() if callable(fallback) else fallback
     return ExactIndex(ids, vectors, model_version=expected_version, fallback_reason=reason)
+
+
+build_index = AnnoyVectorIndex.build
+"""``ml.index.build_index(folder, ids, vectors, *, model_version, ...)``: the same as :meth:`AnnoyVectorIndex.build`."""
