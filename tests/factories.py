@@ -51,3 +51,31 @@ class GarmentFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return services.garment_create(**kwargs)
+
+
+class InventoryItemFactory(factory.django.DjangoModelFactory):
+    """An inventory item with a stored photo; `vector=` (a numpy array) makes it ready with that embedding."""
+
+    class Meta:
+        model = "recommender.InventoryItem"
+
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+    name = factory.Sequence(lambda n: f"Acme Men Blue Shirt {n}")
+    brand = "Acme"
+    category = taxonomy.TOPS
+    colour = "blue"
+    gender = "Men"
+    image = factory.django.ImageField(width=60, height=80, color="blue", filename="item.jpg")
+    thumbnail = factory.SelfAttribute("image")
+
+    @classmethod
+    def _create(cls, model_class, *args, vector=None, model_version: str = "test-model-v1", **kwargs):
+        import numpy as np
+
+        obj = model_class(*args, **kwargs)
+        if vector is not None:
+            obj.embedding_state = "ready"
+            obj.embedding = np.asarray(vector, dtype="<f4").tobytes()
+            obj.embedding_version = model_version
+        obj.save()
+        return obj
