@@ -60,7 +60,7 @@ def closet(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def garment_upload(request: HttpRequest) -> HttpResponse:
-    form = GarmentUploadForm(request.POST or None, request.FILES or None)
+    form = GarmentUploadForm(request.POST, request.FILES) if request.method == "POST" else GarmentUploadForm()
     if request.method == "POST" and form.is_valid():
         result = services.garment_create_batch(owner=request.user, images=form.cleaned_data["photos"])
         for rejection in result.rejected:
@@ -88,7 +88,7 @@ def garment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def garment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     garment = _own_garment(request, pk)
-    form = GarmentForm(request.POST or None, instance=garment)
+    form = GarmentForm(request.POST if request.method == "POST" else None, instance=garment)
     if request.method == "POST" and form.is_valid():
         try:
             services.garment_update(garment=garment, data={f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS})
