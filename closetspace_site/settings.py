@@ -168,6 +168,11 @@ RECOMMENDER_INDEX_REBUILD_SECONDS = env.int("RECOMMENDER_INDEX_REBUILD_SECONDS",
 RECOMMENDER_INDEX_GRACE_SECONDS = env.int("RECOMMENDER_INDEX_GRACE_SECONDS", default=3600)
 RECOMMENDER_INDEX_N_TREES = env.int("RECOMMENDER_INDEX_N_TREES", default=20)
 RECOMMENDER_REBUILD_INLINE = env.bool("RECOMMENDER_REBUILD_INLINE", default=not CELERY_BROKER_URL)
+# Recommendations: expected norm of the query noise (a refresh shows new items), the time budget for embedding a
+# find-similar upload in the request, and the list length of the For you page.
+RECOMMENDER_NOISE_SIGMA = env.float("RECOMMENDER_NOISE_SIGMA", default=0.05)
+RECOMMENDER_SIMILAR_BUDGET_SECONDS = env.float("RECOMMENDER_SIMILAR_BUDGET_SECONDS", default=20.0)
+RECOMMENDER_PAGE_SIZE = env.int("RECOMMENDER_PAGE_SIZE", default=24)
 # Demo inventory: the Kaggle data has no prices; import gives each item a seeded pseudo price in this currency.
 INVENTORY_DEMO_CURRENCY = env.str("INVENTORY_DEMO_CURRENCY", default="EUR")
 CELERY_BEAT_SCHEDULE: dict = {

@@ -11,7 +11,7 @@ from django.utils import timezone
 from wardrobe import taxonomy
 from wardrobe.models import EmbeddingState, Garment, InvalidEmbeddingTransition
 
-__all__ = ["EmbeddingState", "ImportJob", "IndexVersion", "InventoryItem", "InvalidEmbeddingTransition", "JobLock"]
+__all__ = ["EmbeddingState", "Feedback", "ImportJob", "IndexVersion", "InventoryItem", "InvalidEmbeddingTransition", "JobLock"]
 
 
 class EmbeddedModel(models.Model):
@@ -157,3 +157,26 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else (100 if self.status == "done" else 0)
+
+
+class Feedback(models.Model):
+    """A user's verdict on one inventory item: a like pulls their recommendations toward it; a hide or "not my
+    style" pushes them away and keeps the item out of every list. One verdict per user and item (the latest wins)."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like", "Like"
+        HIDE = "hide", "Hide"
+        NOT_MY_STYLE = "not_my_style", "Not my style"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_feedback")
+    item = models.ForeignKey(InventoryItem, on_delete=models.CASCADE, related_name="feedback")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "item"], name="one_feedback_per_user_item")]
+        indexes = [models.Index(fields=["user", "kind"], name="feedback_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.item_id}"

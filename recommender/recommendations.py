@@ -1,0 +1,535 @@
+"""Reads behind "For you", "Find similar", "Style this" and the recommendation API.
+
+Thin glue between the database and ``ml.ranking``: it loads the user's ready garment vectors and feedback, hands
+them to ``recommend`` / ``similar_to`` / ``pairs_with`` over ``current_index()`` (the exact-search fallback when no
+index folder is usable), and turns the returned ids back into rows.
+
+Garment ids and inventory ids are different id spaces, so garments go to ``recommend`` as negative ids: a garment
+can then never be mistaken for (and excluded as) the inventory item with the same number.
+
+Item metadata for filters and pairings (category, price, sizes, gender) is read once per process and mapped index,
+in one query, and kept beside the index: per-candidate queries would cost a round trip per candidate.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from ml.index import normalise
+from ml.ranking import COMPLEMENTS, Filters, ItemInfo, Recommendation, pairs_with, recommend, similar_to
+from recommender.models import EmbeddingState, Feedback, InventoryItem
+from recommender.selectors import ActiveIndex, current_index
+from recommender.services.inventory import _CLOTHING_SIZES, _SHOE_SIZES
+from wardrobe import taxonomy
+from wardrobe.images import ImageRejected, normalise_image
+from wardrobe.models import Garment
+
+__all__ = [
+    "ImageRejected",
+    "ItemMatch",
+    "Pairings",
+    "RecommendationCard",
+    "RecommendationFilters",
+    "RecommendationPage",
+    "SimilarResult",
+    "SimilarTimeout",
+    "liked_items",
+    "pairings_for",
+    "recommend_for_liked",
+    "recommendations_for",
+    "similar_to_image",
+    "similar_to_item",
+]
+
+# Categories a new user is shown first, one round-robin pass each, before uploading anything.
+ONBOARDING_CATEGORIES = (
+    taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.DRESSES, taxonomy.SHOES, taxonomy.OUTERWEAR, taxonomy.BAGS,
+    taxonomy.ACCESSORIES,
+)
+_INFO_TTL = 300.0  # seconds item metadata is reused for an index that has not changed
+
+
+class SimilarTimeout(Exception):
+    """Embedding the uploaded photo took longer than RECOMMENDER_SIMILAR_BUDGET_SECONDS."""
+
+
+@dataclass(frozen=True)
+class RecommendationFilters:
+    """What the For you page and /api/recommendations/ accept. Empty means "any"."""
+
+    category: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    size: str = ""
+    gender: str = ""
+
+    def to_ml(self, *, exclude_ids: Iterable[int] = ()) -> Filters:
+        return Filters(
+            categories=frozenset([self.category]) if self.category else None,
+            min_price=float(self.min_price) if self.min_price is not None else None,
+            max_price=float(self.max_price) if self.max_price is not None else None,
+            sizes=frozenset([self.size.upper()]) if self.size else None,
+            genders=frozenset(_genders_for(self.gender)) if self.gender else None,
+            exclude_ids=frozenset(int(i) for i in exclude_ids),
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.category, self.min_price is not None, self.max_price is not None, self.size, self.gender))
+
+
+def _genders_for(gender: str) -> set[str]:
+    """A gender filter also admits unisex items."""
+    return {gender, "Unisex"} if gender in ("Men", "Women") else {gender}
+
+
+@dataclass(frozen=True)
+class RecommendationCard:
+    item: InventoryItem
+    score: float
+    because: Garment | None  # the owned garment this item is closest to
+    cluster: int = 0
+    explore: bool = False
+    feedback: str = ""  # the user's like/hide on this item, if any
+
+
+@dataclass(frozen=True)
+class RecommendationGroup:
+    label: str
+    cards: list[RecommendationCard]
+
+
+@dataclass
+class RecommendationPage:
+    """One For you list.
+
+    ``state``: ``ready`` (personal list), ``onboarding`` (no garments: a diverse starter set),
+    ``embedding`` (garments exist but none is analysed yet; poll ``waiting_ids``), ``no_inventory`` (nothing
+    embedded to recommend from). ``degraded`` is the staff-facing reason the exact fallback serves, if it does.
+    """
+
+    state: str
+    cards: list[RecommendationCard] = field(default_factory=list)
+    groups: list[RecommendationGroup] = field(default_factory=list)
+    seed: int = 0
+    filters: RecommendationFilters = field(default_factory=RecommendationFilters)
+    waiting_ids: list[int] = field(default_factory=list)  # garments still pending or processing
+    garment_count: int = 0
+    degraded: str = ""
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    item: InventoryItem
+    score: float
+
+
+@dataclass(frozen=True)
+class GarmentMatch:
+    garment: Garment
+    score: float
+
+
+@dataclass
+class SimilarResult:
+    items: list[ItemMatch]
+    garments: list[GarmentMatch]
+    added: Garment | None = None  # the upload, when the user asked to keep it in the closet
+    message: str = ""  # why the inventory part is empty, when it is
+
+
+@dataclass
+class Pairings:
+    closet: list[GarmentMatch]
+    inventory: list[ItemMatch]
+    message: str = ""
+
+
+# --- item metadata beside the index ------------------------------------------------------------------------------
+
+
+@dataclass
+class _InfoCache:
+    index: object
+    loaded_at: float
+    info: dict[int, ItemInfo]
+
+
+_info_lock = threading.Lock()
+_info_cache: _InfoCache | None = None
+
+
+def _to_info(category: str, price, sizes, gender: str) -> ItemInfo:
+    return ItemInfo(
+        category=category or "",
+        price=float(price) if price is not None else None,
+        sizes=frozenset(str(s).upper() for s in (sizes or ())),
+        gender=gender or "",
+    )
+
+
+def item_info_for(index: ActiveIndex) -> dict[int, ItemInfo]:
+    """Metadata of every active item, keyed by id: read in one query per mapped index (and every few minutes)."""
+    global _info_cache
+    cached = _info_cache
+    if cached is not None and cached.index is index and time.monotonic() - cached.loaded_at < _INFO_TTL:
+        return cached.info
+    with _info_lock:
+        cached = _info_cache
+        if cached is not None and cached.index is index and time.monotonic() - cached.loaded_at < _INFO_TTL:
+            return cached.info
+        rows = InventoryItem.objects.filter(is_active=True).values_list("pk", "category", "price", "sizes", "gender")
+        info = {pk: _to_info(c, p, s, g) for pk, c, p, s, g in rows.iterator(chunk_size=5000)}
+        _info_cache = _InfoCache(index=index, loaded_at=time.monotonic(), info=info)
+        return info
+
+
+def forget_item_info() -> None:
+    global _info_cache
+    with _info_lock:
+        _info_cache = None
+
+
+# --- the user's side ---------------------------------------------------------------------------------------------
+
+
+def _vector(blob) -> np.ndarray:
+    return np.frombuffer(bytes(blob), dtype="<f4")
+
+
+def _owned(user: AbstractBaseUser, model_version: str) -> tuple[list[int], np.ndarray]:
+    rows = list(
+        Garment.objects.filter(owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version)
+        .order_by("pk")
+        .values_list("pk", "embedding")
+    )
+    if not rows:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    return [pk for pk, _ in rows], np.vstack([_vector(b) for _, b in rows])
+
+
+def _feedback(user: AbstractBaseUser) -> dict[int, str]:
+    return dict(Feedback.objects.filter(user=user).values_list("item_id", "kind"))
+
+
+def _item_vectors(index: ActiveIndex, ids: Iterable[int]) -> np.ndarray | None:
+    rows = [index.vector(i) for i in ids if i in index]
+    return np.vstack(rows) if rows else None
+
+
+def _new_seed() -> int:
+    return int(np.random.default_rng().integers(1, 2**31 - 1))
+
+
+def recommendations_for(
+    *, user: AbstractBaseUser, filters: RecommendationFilters | None = None, seed: int | None = None, k: int = 24
+) -> RecommendationPage:
+    """The For you list: near the user's closet profile, pulled toward likes and away from hides, never a hidden,
+    retired or owned-duplicate item. ``seed`` reproduces a list exactly; None draws a new one (returned in the page)."""
+    filters = filters or RecommendationFilters()
+    seed = seed if seed is not None else _new_seed()
+    page = RecommendationPage(state="ready", seed=seed, filters=filters)
+    garments = list(Garment.objects.filter(owner=user).values_list("pk", "embedding_state"))
+    page.garment_count = len(garments)
+    page.waiting_ids = [pk for pk, state in garments if state in (EmbeddingState.PENDING, EmbeddingState.PROCESSING)]
+    index = current_index()
+    if index is None or len(index) == 0:
+        page.state = "no_inventory"
+        return page
+    page.degraded = index.fallback_reason
+    feedback = _feedback(user)
+    excluded = [i for i, kind in feedback.items() if kind != Feedback.Kind.LIKE]
+    liked = [i for i, kind in feedback.items() if kind == Feedback.Kind.LIKE]
+    owned_ids, owned_vectors = _owned(user, index.model_version)
+    info = item_info_for(index)
+    if not owned_ids:
+        page.state = "embedding" if page.waiting_ids else "onboarding"
+        page.cards = _onboarding(index, info, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
+        return page
+    recs = recommend(
+        index,
+        [-pk for pk in owned_ids],
+        owned_vectors,
+        k=k,
+        item_info=info,
+        filters=filters.to_ml(exclude_ids=[*excluded, *liked]),
+        sigma=settings.RECOMMENDER_NOISE_SIGMA,
+        rng=np.random.default_rng(seed),
+        liked_vectors=_item_vectors(index, liked),
+        disliked_vectors=_item_vectors(index, excluded),
+    )
+    page.cards = _cards(recs, user=user, feedback=feedback)
+    page.groups = _groups(page.cards)
+    return page
+
+
+def _cards(recs: Sequence[Recommendation], *, user: AbstractBaseUser, feedback: dict[int, str]) -> list[RecommendationCard]:
+    items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
+    owned_ids = {-r.because_owned_id for r in recs if r.because_owned_id is not None}
+    garments = Garment.objects.filter(owner=user).defer("embedding").in_bulk(owned_ids)
+    return [
+        RecommendationCard(
+            item=items[r.item_id],
+            score=r.score,
+            because=garments.get(-r.because_owned_id) if r.because_owned_id is not None else None,
+            cluster=r.cluster,
+            explore=r.explore,
+            feedback=feedback.get(r.item_id, ""),
+        )
+        for r in recs
+        if r.item_id in items
+    ]
+
+
+def _groups(cards: list[RecommendationCard]) -> list[RecommendationGroup]:
+    """One group per style cluster, named after the garments that explain it; none when the closet has one style."""
+    by_cluster: dict[int, list[RecommendationCard]] = {}
+    for card in cards:
+        by_cluster.setdefault(card.cluster, []).append(card)
+    if len(by_cluster) < 2:
+        return []
+    groups = []
+    for cluster_cards in sorted(by_cluster.values(), key=len, reverse=True):
+        counts: dict[int, tuple[int, Garment]] = {}
+        for card in cluster_cards:
+            if card.because is not None:
+                n, _ = counts.get(card.because.pk, (0, card.because))
+                counts[card.because.pk] = (n + 1, card.because)
+        top = [g.name for _, g in sorted(counts.values(), key=lambda t: -t[0])[:2]]
+        label = "Goes with your " + " and ".join(top) if top else "More to explore"
+        groups.append(RecommendationGroup(label=label, cards=cluster_cards))
+    return groups
+
+
+def _onboarding(
+    index: ActiveIndex, info: dict[int, ItemInfo], filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int
+) -> list[RecommendationCard]:
+    """A diverse starter set: a seeded draw over the index, taken round-robin over the popular categories."""
+    rng = np.random.default_rng(seed)
+    ml_filters = filters.to_ml(exclude_ids=excluded)
+    ids = np.asarray(index.ids)
+    sample = ids[rng.permutation(len(ids))[: min(len(ids), k * 60)]]
+    queues: dict[str, list[int]] = {c: [] for c in ONBOARDING_CATEGORIES}
+    for item_id in map(int, sample):
+        meta = info.get(item_id)
+        if meta is not None and meta.category in queues and ml_filters.allows(item_id, meta):
+            queues[meta.category].append(item_id)
+    chosen: list[int] = []
+    while len(chosen) < k and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(chosen) < k:
+                chosen.append(queue.pop())
+    items = InventoryItem.objects.filter(is_active=True).defer("embedding").in_bulk(chosen)
+    return [RecommendationCard(item=items[i], score=0.0, because=None) for i in chosen if i in items]
+
+
+# --- per liked item (the reference's /recommend) -----------------------------------------------------------------
+
+
+def recommend_for_liked(
+    *, user: AbstractBaseUser, item_ids: Sequence[int], k: int = 10, filters: RecommendationFilters | None = None
+) -> dict[int, list[ItemMatch]]:
+    """For each liked inventory id, its nearest items (without hidden ones or the other liked ids). Unknown or
+    retired ids map to an empty list."""
+    index = current_index()
+    out: dict[int, list[ItemMatch]] = {int(i): [] for i in item_ids}
+    if index is None:
+        return out
+    feedback = _feedback(user)
+    excluded = {i for i, kind in feedback.items() if kind != Feedback.Kind.LIKE} | set(out)
+    info = item_info_for(index)
+    ml_filters = (filters or RecommendationFilters()).to_ml(exclude_ids=excluded)
+    active = set(InventoryItem.objects.filter(pk__in=list(out), is_active=True).values_list("pk", flat=True))
+    found: dict[int, list[Recommendation]] = {}
+    for item_id in out:
+        if item_id in active and item_id in index:
+            found[item_id] = similar_to(index, index.vector(item_id), source_id=item_id, k=k, item_info=info, filters=ml_filters)
+    items = InventoryItem.objects.defer("embedding").in_bulk({r.item_id for recs in found.values() for r in recs})
+    for item_id, recs in found.items():
+        out[item_id] = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+    return out
+
+
+# --- find similar ------------------------------------------------------------------------------------------------
+
+
+def _closet_matches(
+    user: AbstractBaseUser, vector: np.ndarray, model_version: str, *, k: int, exclude_pk: int | None = None,
+    categories: Iterable[str] | None = None,
+) -> list[GarmentMatch]:
+    qs = Garment.objects.filter(owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    if categories is not None:
+        qs = qs.filter(category__in=list(categories))
+    rows = list(qs.values_list("pk", "embedding"))
+    if not rows:
+        return []
+    matrix = normalise(np.vstack([_vector(b) for _, b in rows]))
+    scores = matrix @ normalise(vector.reshape(1, -1))[0]
+    order = np.argsort(-scores)[:k]
+    garments = Garment.objects.defer("embedding").in_bulk([rows[i][0] for i in order])
+    return [GarmentMatch(garments[rows[i][0]], float(scores[i])) for i in order if rows[i][0] in garments]
+
+
+def _hidden(user: AbstractBaseUser) -> set[int]:
+    return set(Feedback.objects.filter(user=user).exclude(kind=Feedback.Kind.LIKE).values_list("item_id", flat=True))
+
+
+def _inventory_similar(user: AbstractBaseUser, index: ActiveIndex, vector: np.ndarray, *, k: int, source_id: int | None) -> list[ItemMatch]:
+    recs = similar_to(
+        index, vector, source_id=source_id, k=k, item_info=item_info_for(index),
+        filters=Filters(exclude_ids=frozenset(_hidden(user))),
+    )
+    items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
+    return [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+
+
+_embed_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="similar-embed")
+
+
+def _embed_query(data: bytes) -> tuple[np.ndarray, str]:
+    from wardrobe.embedding import get_encoder
+
+    encoder = get_encoder()
+    return np.asarray(encoder.embed_images_only([data])[0], dtype=np.float32), encoder.version
+
+
+def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12, add_to_closet: bool = False) -> SimilarResult:
+    """Top matches for an uploaded photo, from the inventory and from the user's closet.
+
+    The photo goes through the closet's upload validation (same limits, same messages: raises ImageRejected) and
+    is embedded in this request, photo only, within RECOMMENDER_SIMILAR_BUDGET_SECONDS (else SimilarTimeout). It
+    is stored only with ``add_to_closet``, through the closet's own upload service.
+    """
+    normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
+    future = _embed_pool.submit(_embed_query, normalised.full)
+    try:
+        vector, version = future.result(timeout=settings.RECOMMENDER_SIMILAR_BUDGET_SECONDS)
+    except FutureTimeout:
+        future.cancel()
+        raise SimilarTimeout(
+            "Analysing the photo took too long; the site is busy. Please try again in a moment."
+        ) from None
+    added = None
+    if add_to_closet:
+        from wardrobe.services import garment_create
+
+        image.seek(0)
+        added = garment_create(owner=user, image=image)
+    return _similar_result(user, vector, version, k=k, added=added)
+
+
+def _similar_result(
+    user: AbstractBaseUser, vector: np.ndarray, version: str, *, k: int, added: Garment | None = None,
+    source_id: int | None = None, exclude_garment: int | None = None,
+) -> SimilarResult:
+    result = SimilarResult(items=[], garments=_closet_matches(user, vector, version, k=k, exclude_pk=exclude_garment), added=added)
+    index = current_index()
+    if index is None or len(index) == 0:
+        result.message = "The shop has no analysed items yet."
+    elif index.model_version != version:
+        result.message = "The shop's items were analysed with another model version; matches return after re-indexing."
+    else:
+        result.items = _inventory_similar(user, index, vector, k=k, source_id=source_id)
+    return result
+
+
+def similar_to_item(
+    *, user: AbstractBaseUser, item_id: int | None = None, garment_id: int | None = None, k: int = 12
+) -> SimilarResult:
+    """Matches for one inventory item or one of the user's own garments (another user's garment: DoesNotExist)."""
+    if (item_id is None) == (garment_id is None):
+        raise ValueError("give exactly one of item_id and garment_id")
+    if garment_id is not None:
+        garment = Garment.objects.get(owner=user, pk=garment_id)
+        if garment.embedding_state != EmbeddingState.READY:
+            return SimilarResult(items=[], garments=[], message="This garment is still being analysed.")
+        return _similar_result(user, _vector(garment.embedding), garment.embedding_version, k=k, exclude_garment=garment.pk)
+    item = InventoryItem.objects.get(pk=item_id, is_active=True)
+    if item.embedding_state != EmbeddingState.READY:
+        return SimilarResult(items=[], garments=[], message="This item is still being analysed.")
+    return _similar_result(user, _vector(item.embedding), item.embedding_version, k=k, source_id=item.pk)
+
+
+# --- style this item ---------------------------------------------------------------------------------------------
+
+
+def pairings_for(*, garment: Garment, k: int = 12) -> Pairings:
+    """Items of other categories that go with ``garment``: first the owner's own garments (wear what you have),
+    then the inventory. Never the garment's own category."""
+    if garment.embedding_state != EmbeddingState.READY:
+        return Pairings(closet=[], inventory=[], message="This garment is still being analysed; come back in a moment.")
+    vector = _vector(garment.embedding)
+    wanted = [c for c in COMPLEMENTS.get(garment.category, taxonomy.CATEGORIES) if c != garment.category]
+    closet = _round_robin(
+        _closet_matches(garment.owner, vector, garment.embedding_version, k=k * 4, exclude_pk=garment.pk, categories=wanted),
+        key=lambda m: m.garment.category, k=k,
+    )
+    pairings = Pairings(closet=closet, inventory=[])
+    index = current_index()
+    if index is None or len(index) == 0:
+        pairings.message = "The shop has no analysed items yet."
+        return pairings
+    if index.model_version != garment.embedding_version:
+        pairings.message = "The shop's items were analysed with another model version; suggestions return after re-indexing."
+        return pairings
+    recs = pairs_with(
+        index, vector, category=garment.category, item_info=item_info_for(index), k=k,
+        exclude=_hidden(garment.owner),
+    )
+    items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
+    pairings.inventory = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+    return pairings
+
+
+def _round_robin(matches: list, *, key, k: int) -> list:
+    queues: dict[str, list] = {}
+    for match in matches:
+        queues.setdefault(key(match), []).append(match)
+    out: list = []
+    while len(out) < k and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(out) < k:
+                out.append(queue.pop(0))
+    return out
+
+
+# --- feedback reads ----------------------------------------------------------------------------------------------
+
+
+def liked_items(*, user: AbstractBaseUser) -> list[InventoryItem]:
+    """The user's liked items, newest like first (retired ones included: they were liked, they may be gone)."""
+    return list(
+        InventoryItem.objects.filter(feedback__user=user, feedback__kind=Feedback.Kind.LIKE)
+        .defer("embedding")
+        .order_by("-feedback__created")
+    )
+
+
+def feedback_of(*, user: AbstractBaseUser) -> dict[int, str]:
+    return _feedback(user)
+
+
+def search_filter_options() -> dict[str, list]:
+    """Choices for the filter bar: categories, genders and sizes present among active items."""
+    active = InventoryItem.objects.filter(is_active=True)
+    genders = sorted(g for g in active.exclude(gender="").values_list("gender", flat=True).distinct() if g)
+    return {
+        "categories": taxonomy.CATEGORY_CHOICES,
+        "genders": genders,
+        "sizes": [*_CLOTHING_SIZES, *_SHOE_SIZES, "One size"],
+    }
+
+
+__all__ += ["GarmentMatch", "RecommendationGroup", "feedback_of", "forget_item_info", "item_info_for", "search_filter_options"]
