@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+
+from recommender import api
+
+urlpatterns = [
+    path("recommendations/", api.RecommendationsApi.as_view(), name="api-recommendations"),
+    path("recommend/", api.RecommendApi.as_view(), name="api-recommend"),
+    path("similar/", api.SimilarApi.as_view(), name="api-similar"),
+    path("garments/<int:pk>/pairings/", api.PairingsApi.as_view(), name="api-garment-pairings"),
+    path("feedback/", api.FeedbackApi.as_view(), name="api-feedback"),
+    path("feedback/<int:item_id>/", api.FeedbackDetailApi.as_view(), name="api-feedback-detail"),
+]

@@ -1,2 +1,15 @@
+from django.urls import path, re_path
+
+from recommender import views
+
 app_name = "recommender"
-urlpatterns: list = []
+urlpatterns = [
+    path("for-you/", views.for_you, name="for-you"),
+    path("for-you/liked/", views.liked, name="liked"),
+    path("for-you/feedback/", views.feedback, name="feedback"),
+    path("similar/", views.similar, name="similar"),
+    path("similar/item/<int:pk>/", views.similar_item, name="similar-item"),
+    path("closet/<int:pk>/similar/", views.similar_garment, name="similar-garment"),
+    path("closet/<int:pk>/style/", views.style_this, name="style-this"),
+    re_path(r"^shop/items/(?P<pk>[0-9]+)/(?P<variant>full|thumb)\.jpg$", views.item_image, name="item-image"),
+]

@@ -1,0 +1,267 @@
+"""Recommendation API: the same selectors and services as the pages, owner-scoped (a garment of another user is a
+404, and every list is computed from the caller's own closet and feedback)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from recommender import recommendations
+from recommender.forms import GENDER_CHOICES, SIZE_CHOICES
+from recommender.models import Feedback, InventoryItem
+from recommender.services.feedback import feedback_clear, feedback_set
+from wardrobe import taxonomy
+from wardrobe.images import ImageRejected
+from wardrobe.models import Garment
+
+
+def _absolute(request: Request, url: str) -> str:
+    return request.build_absolute_uri(url)
+
+
+class ItemOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    name = serializers.CharField()
+    brand = serializers.CharField()
+    category = serializers.CharField()
+    gender = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    sizes = serializers.ListField(child=serializers.CharField())
+    product_url = serializers.CharField()
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_image_url(self, item: InventoryItem) -> str:
+        return _absolute(self.context["request"], reverse("recommender:item-image", args=[item.pk, "full"]))
+
+    def get_thumbnail_url(self, item: InventoryItem) -> str:
+        return _absolute(self.context["request"], reverse("recommender:item-image", args=[item.pk, "thumb"]))
+
+
+class OwnedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_thumbnail_url(self, garment: Garment) -> str:
+        return _absolute(self.context["request"], reverse("api-garment-thumbnail", args=[garment.pk]))
+
+
+class CardOutputSerializer(serializers.Serializer):
+    item = ItemOutputSerializer()
+    score = serializers.FloatField(help_text="Cosine similarity to the (noisy) profile centroid that found it.")
+    because_you_own = OwnedRefSerializer(source="because", allow_null=True)
+    cluster = serializers.IntegerField(help_text="Style cluster of the closet that found it.")
+    explore = serializers.BooleanField(help_text="Drawn from further down the list, for discovery.")
+    feedback = serializers.CharField(help_text="The caller's like, if any.")
+
+
+class ItemMatchSerializer(serializers.Serializer):
+    item = ItemOutputSerializer()
+    score = serializers.FloatField()
+
+
+class GarmentMatchSerializer(serializers.Serializer):
+    garment = OwnedRefSerializer()
+    score = serializers.FloatField()
+
+
+class FilterSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=taxonomy.CATEGORY_CHOICES, required=False)
+    min_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    max_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    size = serializers.ChoiceField(choices=[c for c, _ in SIZE_CHOICES if c], required=False)
+    gender = serializers.ChoiceField(choices=[c for c, _ in GENDER_CHOICES if c], required=False)
+
+    def validate(self, data):
+        if data.get("min_price") is not None and data.get("max_price") is not None and data["min_price"] > data["max_price"]:
+            raise ValidationError({"min_price": ["The minimum price is above the maximum price."]})
+        return data
+
+    def to_filters(self) -> recommendations.RecommendationFilters:
+        d = self.validated_data
+        return recommendations.RecommendationFilters(
+            category=d.get("category", ""), min_price=d.get("min_price"), max_price=d.get("max_price"),
+            size=d.get("size", ""), gender=d.get("gender", ""),
+        )
+
+
+class RecommendationsApi(APIView):
+    @extend_schema_serializer(component_name="RecommendationQuery")
+    class QuerySerializer(FilterSerializer):
+        seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+        k = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+    @extend_schema_serializer(component_name="RecommendationPage")
+    class OutputSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(
+            choices=["ready", "onboarding", "embedding", "no_inventory"],
+            help_text="ready: personal list; onboarding: no garments yet (starter set); embedding: garments still being "
+            "analysed (poll waiting_garment_ids); no_inventory: nothing to recommend from.",
+        )
+        seed = serializers.IntegerField(help_text="Pass it back to reproduce this list; pass another for a refresh.")
+        results = CardOutputSerializer(many=True, source="cards")
+        waiting_garment_ids = serializers.ListField(child=serializers.IntegerField(), source="waiting_ids")
+
+    @extend_schema(
+        operation_id="recommendations_list",
+        summary="Your personal recommendations",
+        parameters=[QuerySerializer],
+        responses=OutputSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = recommendations.recommendations_for(
+            user=request.user, filters=query.to_filters(), seed=query.validated_data.get("seed"),
+            k=query.validated_data.get("k", settings.RECOMMENDER_PAGE_SIZE),
+        )
+        return Response(self.OutputSerializer(page, context={"request": request}).data)
+
+
+class RecommendApi(APIView):
+    """The reference system's /recommend: liked inventory ids in, ranked recommendations per id out."""
+
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema_serializer(component_name="RecommendInput")
+    class InputSerializer(FilterSerializer):
+        liked = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=50)
+        k = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+
+    @extend_schema(
+        operation_id="recommend_for_liked",
+        summary="Recommendations for each liked item",
+        request=InputSerializer,
+        responses=inline_serializer(
+            "RecommendOutput",
+            {"results": inline_serializer("RecommendPerItem", {"item_id": serializers.IntegerField(), "recommendations": ItemMatchSerializer(many=True)}, many=True)},
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = recommendations.recommend_for_liked(
+            user=request.user, item_ids=data.validated_data["liked"], k=data.validated_data["k"], filters=data.to_filters()
+        )
+        ctx = {"request": request}
+        return Response({"results": [
+            {"item_id": item_id, "recommendations": ItemMatchSerializer(matches, many=True, context=ctx).data}
+            for item_id, matches in found.items()
+        ]})
+
+
+class SimilarOutputSerializer(serializers.Serializer):
+    items = ItemMatchSerializer(many=True)
+    garments = GarmentMatchSerializer(many=True)
+    added_garment_id = serializers.SerializerMethodField()
+    message = serializers.CharField()
+
+    def get_added_garment_id(self, result) -> int | None:
+        return result.added.pk if result.added else None
+
+
+class SimilarApi(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema_serializer(component_name="SimilarInput")
+    class InputSerializer(serializers.Serializer):
+        image = serializers.FileField(required=False, allow_empty_file=True, help_text="A photo to search with (not stored unless add_to_closet).")
+        item_id = serializers.IntegerField(required=False, min_value=1)
+        garment_id = serializers.IntegerField(required=False, min_value=1, help_text="One of your own garments.")
+        add_to_closet = serializers.BooleanField(required=False, default=False)
+        k = serializers.IntegerField(required=False, min_value=1, max_value=50, default=12)
+
+        def validate(self, data):
+            given = [f for f in ("image", "item_id", "garment_id") if data.get(f) is not None]
+            if len(given) != 1:
+                raise ValidationError({"non_field_errors": ["Send exactly one of image, item_id and garment_id."]})
+            return data
+
+    @extend_schema(operation_id="similar_find", summary="Find similar items and garments", request=InputSerializer, responses=SimilarOutputSerializer)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        try:
+            if d.get("image") is not None:
+                result = recommendations.similar_to_image(user=request.user, image=d["image"], k=d["k"], add_to_closet=d["add_to_closet"])
+            else:
+                result = recommendations.similar_to_item(user=request.user, item_id=d.get("item_id"), garment_id=d.get("garment_id"), k=d["k"])
+        except ImageRejected as exc:
+            raise ValidationError({"image": [str(exc)]}) from exc
+        except recommendations.SimilarTimeout as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        except (Garment.DoesNotExist, InventoryItem.DoesNotExist):
+            raise Http404 from None
+        return Response(SimilarOutputSerializer(result, context={"request": request}).data)
+
+
+class PairingsApi(APIView):
+    @extend_schema_serializer(component_name="Pairings")
+    class OutputSerializer(serializers.Serializer):
+        closet = GarmentMatchSerializer(many=True, help_text="Your own garments that go with it (wear what you have).")
+        inventory = ItemMatchSerializer(many=True, help_text="Shop items of other categories that go with it.")
+        message = serializers.CharField()
+
+    @extend_schema(operation_id="garment_pairings", summary="Style this garment", responses=OutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        try:
+            garment = Garment.objects.get(owner=request.user, pk=pk)
+        except Garment.DoesNotExist:
+            raise Http404 from None
+        return Response(self.OutputSerializer(recommendations.pairings_for(garment=garment), context={"request": request}).data)
+
+
+class FeedbackApi(APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema_serializer(component_name="FeedbackInput")
+    class InputSerializer(serializers.Serializer):
+        item_id = serializers.IntegerField(min_value=1)
+        kind = serializers.ChoiceField(choices=Feedback.Kind.choices)
+
+    @extend_schema_serializer(component_name="Feedback")
+    class OutputSerializer(serializers.Serializer):
+        item_id = serializers.IntegerField()
+        kind = serializers.CharField()
+        created = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="feedback_list",
+        parameters=[OpenApiParameter("kind", str, enum=Feedback.Kind.values)],
+        responses=OutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        qs = Feedback.objects.filter(user=request.user)
+        if request.query_params.get("kind"):
+            qs = qs.filter(kind=request.query_params["kind"])
+        return Response(self.OutputSerializer(qs[:1000], many=True).data)
+
+    @extend_schema(operation_id="feedback_set", request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            feedback = feedback_set(user=request.user, **data.validated_data)
+        except InventoryItem.DoesNotExist:
+            raise ValidationError({"item_id": ["No such item, or it is no longer sold."]}) from None
+        return Response(self.OutputSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class FeedbackDetailApi(APIView):
+    @extend_schema(operation_id="feedback_clear", responses={204: None})
+    def delete(self, request: Request, item_id: int) -> Response:
+        if not feedback_clear(user=request.user, item_id=item_id):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)

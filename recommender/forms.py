@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import forms
+
+from recommender.models import Feedback
+from recommender.recommendations import RecommendationFilters
+from wardrobe import taxonomy
+from wardrobe.images import ACCEPTED_EXTENSIONS
+
+GENDER_CHOICES = [("", "Anyone"), ("Women", "Women"), ("Men", "Men"), ("Unisex", "Unisex"), ("Girls", "Girls"), ("Boys", "Boys")]
+SIZE_CHOICES = [("", "Any size"), *[(s, s) for s in ("XS", "S", "M", "L", "XL", "XXL")], *[(str(n), f"EU {n}") for n in range(36, 47)], ("One size", "One size")]
+
+
+class RecommendationFilterForm(forms.Form):
+    category = forms.ChoiceField(required=False, choices=[("", "All categories"), *taxonomy.CATEGORY_CHOICES])
+    min_price = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2, label="Min price")
+    max_price = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2, label="Max price")
+    size = forms.ChoiceField(required=False, choices=SIZE_CHOICES)
+    gender = forms.ChoiceField(required=False, choices=GENDER_CHOICES)
+    seed = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_price"), data.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise forms.ValidationError("The minimum price is above the maximum price.")
+        return data
+
+    def to_filters(self) -> RecommendationFilters:
+        data = self.cleaned_data
+        return RecommendationFilters(
+            category=data.get("category") or "",
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            size=data.get("size") or "",
+            gender=data.get("gender") or "",
+        )
+
+
+class FeedbackForm(forms.Form):
+    item = forms.IntegerField(min_value=1)
+    kind = forms.ChoiceField(choices=[*Feedback.Kind.choices, ("clear", "Undo")])
+
+
+class SimilarUploadForm(forms.Form):
+    photo = forms.FileField(
+        label="Photo", help_text=f"Any photo of one garment. {ACCEPTED_EXTENSIONS}",
+        error_messages={"required": "Choose a photo to search with."},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"}),
+    )
+    add_to_closet = forms.BooleanField(required=False, label="Also add to my closet")

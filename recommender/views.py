@@ -1,0 +1,145 @@
+"""Recommendation pages: For you, Liked, Find similar, Style this, and the feedback endpoint the cards post to.
+Thin: parse the request, call a selector or service, render."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from recommender import recommendations
+from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
+from recommender.models import InventoryItem
+from recommender.services.feedback import feedback_clear, feedback_set
+from wardrobe.images import ImageRejected
+from wardrobe.models import Garment
+from wardrobe.selectors import garment_get
+
+
+def _own_garment(request: HttpRequest, pk: int) -> Garment:
+    try:
+        return garment_get(user=request.user, pk=pk)
+    except Garment.DoesNotExist:
+        raise Http404("No such garment in your closet.") from None
+
+
+@login_required
+@require_GET
+def for_you(request: HttpRequest) -> HttpResponse:
+    form = RecommendationFilterForm(request.GET)
+    valid = form.is_valid()
+    filters = form.to_filters() if valid else recommendations.RecommendationFilters()
+    page = recommendations.recommendations_for(
+        user=request.user, filters=filters, seed=form.cleaned_data.get("seed") if valid else None,
+        k=settings.RECOMMENDER_PAGE_SIZE,
+    )
+    query = request.GET.copy()
+    query.pop("seed", None)
+    return render(
+        request,
+        "recommender/for_you.html",
+        {"page": page, "form": form, "query_string": query.urlencode(), "next_seed": (page.seed * 7919 + 1) % (2**31 - 1)},
+    )
+
+
+@login_required
+@require_GET
+def liked(request: HttpRequest) -> HttpResponse:
+    return render(request, "recommender/liked.html", {"items": recommendations.liked_items(user=request.user)})
+
+
+@login_required
+@require_POST
+def feedback(request: HttpRequest) -> HttpResponse:
+    """Like, hide, "not my style" or undo one item. JSON for the cards' fetch calls; a redirect back otherwise."""
+    form = FeedbackForm(request.POST)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"error": "Unknown item or action.", "fields": form.errors}, status=400)
+        messages.error(request, "That action is not possible.")
+        return redirect("recommender:for-you")
+    item_id, kind = form.cleaned_data["item"], form.cleaned_data["kind"]
+    try:
+        if kind == "clear":
+            feedback_clear(user=request.user, item_id=item_id)
+        else:
+            feedback_set(user=request.user, item_id=item_id, kind=kind)
+    except InventoryItem.DoesNotExist:
+        if wants_json:
+            return JsonResponse({"error": "This item is no longer available."}, status=404)
+        raise Http404("This item is no longer available.") from None
+    if wants_json:
+        return JsonResponse({"item": item_id, "kind": "" if kind == "clear" else kind})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "recommender:for-you"
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def similar(request: HttpRequest) -> HttpResponse:
+    form = SimilarUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                result = recommendations.similar_to_image(
+                    user=request.user, image=form.cleaned_data["photo"], add_to_closet=form.cleaned_data["add_to_closet"]
+                )
+                status = 200
+            except ImageRejected as exc:
+                form.add_error("photo", str(exc))
+            except recommendations.SimilarTimeout as exc:
+                form.add_error(None, str(exc))
+                status = 503
+    return render(request, "recommender/similar.html", {"form": form, "result": result, "source": None}, status=status)
+
+
+@login_required
+@require_GET
+def similar_item(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        item = InventoryItem.objects.defer("embedding").get(pk=pk, is_active=True)
+    except InventoryItem.DoesNotExist:
+        raise Http404("This item is no longer available.") from None
+    result = recommendations.similar_to_item(user=request.user, item_id=item.pk)
+    return render(request, "recommender/similar.html", {"form": SimilarUploadForm(), "result": result, "source": item, "source_kind": "item"})
+
+
+@login_required
+@require_GET
+def similar_garment(request: HttpRequest, pk: int) -> HttpResponse:
+    garment = _own_garment(request, pk)
+    result = recommendations.similar_to_item(user=request.user, garment_id=garment.pk)
+    return render(request, "recommender/similar.html", {"form": SimilarUploadForm(), "result": result, "source": garment, "source_kind": "garment"})
+
+
+@login_required
+@require_GET
+def style_this(request: HttpRequest, pk: int) -> HttpResponse:
+    garment = _own_garment(request, pk)
+    return render(request, "recommender/style.html", {"garment": garment, "pairings": recommendations.pairings_for(garment=garment)})
+
+
+@require_GET
+def item_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
+    """Product photos are public (they are the shop's), cached for a day."""
+    row = InventoryItem.objects.filter(pk=pk).values_list("image", "thumbnail").first()
+    if row is None:
+        raise Http404("No such item.")
+    name = row[1] if variant == "thumb" else row[0]
+    try:
+        fh = default_storage.open(name, "rb")
+    except (OSError, ValueError):
+        raise Http404("The photo file is missing.") from None
+    response = FileResponse(fh, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
