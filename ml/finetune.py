@@ -59,6 +59,7 @@ class FinetuneConfig:
     frozen_stages: int = 3
     supervised_weight: float = 0.5
     limit: int | None = None
+    exclude_csv: str | None = None
     seed: int = 0
     device: str = "auto"
     samples: str | None = None
@@ -121,7 +122,8 @@ def collect_photos(config: FinetuneConfig) -> tuple[PhotoSet, list[str], list[st
     if config.csv:
         from ml.data import iter_styles
 
-        rows = [row for row in iter_styles(config.csv) if (folder / f"{row.id}.jpg").is_file()]
+        held_out = {row.id for row in iter_styles(config.exclude_csv)} if config.exclude_csv else set()
+        rows = [r for r in iter_styles(config.csv) if r.id not in held_out and (folder / f"{r.id}.jpg").is_file()]
         if config.limit:
             rows = rows[: config.limit]
         type_names = sorted({r.article_type for r in rows if r.article_type})
@@ -389,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--frozen-stages", type=int, default=3, help="stages after the stem that stay frozen")
     parser.add_argument("--supervised-weight", type=float, default=0.5)
     parser.add_argument("--limit", type=int, help="use only the first N photos")
+    parser.add_argument("--exclude-csv", help="skip the ids of this styles CSV (hold out an evaluation set)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--samples", help="PNG of reconstructions (default: next to --out)")
