@@ -22,6 +22,7 @@ $(STAMP): requirements.txt
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_inventory
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: venv
