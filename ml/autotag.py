@@ -7,7 +7,7 @@ top-1 accuracy; the recommender can read a closet's gender from the suggestions 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 DEFAULT_FIELDS = ("article_type", "base_colour", "gender", "usage")
@@ -81,16 +81,20 @@ def suggest_tags(
     return Suggestion(tags=tags)
 
 
-def consensus(suggestions: Sequence[Suggestion], name: str, *, min_share: float = 0.6) -> str:
+def consensus(
+    suggestions: Sequence[Suggestion], name: str, *, min_share: float = 0.6, ignore: Collection[str] = ()
+) -> str:
     """The value of ``name`` that most of a closet's garments suggest (confidence-weighted), or "" when no value
-    holds ``min_share`` of the weight: a closet that mixes genders gets no gender filter.
+    holds ``min_share`` of the weight: a closet that mixes genders gets no gender filter. Votes for a value in
+    ``ignore`` are not counted (a "Unisex" watch says nothing about whose closet it is in).
     """
     weight: dict[str, float] = defaultdict(float)
     for suggestion in suggestions:
         guess = suggestion.tags.get(name)
         if guess:
             for value, s in guess.shares.items():
-                weight[value] += s
+                if value not in ignore:
+                    weight[value] += s
     total = sum(weight.values())
     if total <= 0:
         return ""

@@ -30,7 +30,8 @@ from ml.data import StyleItem, load_styles
 K_SIMILAR = 10
 K_RECOMMEND = 20
 AUTOTAG_NEIGHBOURS = 10
-TAG_FIELDS = ("article_type", "base_colour", "gender", "usage")
+GENDER_MIN_SHARE = 0.5  # of the non-Unisex votes of a closet's photos, for the gender filter
+USAGE_MIN_SHARE = 0.5
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -424,6 +425,7 @@ class OursSettings:
     """The knobs of ``ours``; the defaults are what docs/evaluation.md concluded."""
 
     input_size: int = 128
+    pooling: str = "avg"
     image_weight: float = 0.7
     sigma: float = 0.3
     mmr_lambda: float = 0.7
@@ -496,7 +498,8 @@ class OursMethod(Method):
                          fields=("gender", "usage"))
             for i, row in enumerate(near)
         ]
-        return {name: consensus(suggestions, name) for name in ("gender", "usage")}
+        return {"gender": consensus(suggestions, "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"}),
+                "usage": consensus(suggestions, "usage", min_share=USAGE_MIN_SHARE)}
 
     def recommend(self, wardrobe, *, named, k, rng):
         from ml.ranking import Filters, ItemInfo, recommend
@@ -530,7 +533,7 @@ class ConfigSpec:
 def _ours(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
     def build(data: Dataset, features: PooledFeatures) -> Method:
         settings = OursSettings(**changes)
-        return OursMethod(features.image(input_size=settings.input_size, pooling="avg"), features.text(), data,
+        return OursMethod(features.image(input_size=settings.input_size, pooling=settings.pooling), features.text(), data,
                           settings)
 
     return build
@@ -561,6 +564,7 @@ def config_specs(*, seed_input_size: int) -> dict[str, ConfigSpec]:
         ConfigSpec("ours-sigma0.05", "ours with ranking's default query noise 0.05", _ours(sigma=0.05)),
         ConfigSpec("ours-sigma0.2", "ours with query noise 0.2", _ours(sigma=0.2)),
         ConfigSpec("ours-sigma0.5", "ours with query noise 0.5", _ours(sigma=0.5)),
+        ConfigSpec("ours-maxpool", "ours with global max pooling", _ours(pooling="max")),
         ConfigSpec("ours-96px", "ours at 96 px input", _ours(input_size=96)),
         ConfigSpec("ours-160px", "ours at 160 px input", _ours(input_size=160)),
     ]}
@@ -774,12 +778,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     data = load_dataset(args.data)
     features = PooledFeatures(data, cache=EmbeddingCache(Path(args.cache)), device=args.device)
-    runs = []
+    runs, tables = [], []
     for seed in seeds:
         runs.append(run(data, features, configs=configs, seed=seed, n_queries=args.queries,
                         n_wardrobes=args.wardrobes, min_persona_items=args.min_persona_items,
                         seed_input_size=args.seed_input_size))
-        print(f"\nseed {seed}\n\n" + markdown_table(runs[-1]["configs"]), flush=True)
+        tables.append(f"seed {seed}\n\n" + markdown_table(runs[-1]["configs"]))
+        print("\n" + tables[-1], flush=True)
     result = dict(runs[0])
     result["machine"] = {"platform": platform.platform(), "python": platform.python_version(),
                          "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
@@ -788,11 +793,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["seeds"] = seeds
         result["runs"] = runs
         result["spread"] = aggregate(runs)
-        print(f"\nmean ± std over seeds {seeds}\n\n" + markdown_table(result["spread"]), flush=True)
+        tables.append(f"mean ± std over seeds {seeds}\n\n" + markdown_table(result["spread"]))
+        print("\n" + tables[-1], flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=float))
-    print(f"\nwrote {out} in {result['total_s']:.0f} s", flush=True)
+    out.with_suffix(".md").write_text("\n\n".join(tables) + "\n")
+    print(f"\nwrote {out} and {out.with_suffix('.md')} in {result['total_s']:.0f} s", flush=True)
     return 0
 
 

@@ -113,3 +113,10 @@ def test_consensus_names_the_closet_gender_or_nothing_when_mixed():
     men = suggest_tags([{"gender": "Men"}], [0.1])
     assert consensus([women, women, women, men], "gender") == "Women"
     assert consensus([women, men], "gender") == ""
+
+
+def test_consensus_ignores_votes_that_name_no_one():
+    unisex = suggest_tags([{"gender": "Unisex"}], [0.1])
+    women = suggest_tags([{"gender": "Women"}], [0.1])
+    assert consensus([unisex, unisex, unisex, women], "gender") == "Unisex"
+    assert consensus([unisex, unisex, unisex, women], "gender", ignore={"Unisex"}) == "Women"
