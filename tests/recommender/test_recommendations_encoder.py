@@ -1,0 +1,62 @@
+"""Find similar through the real image encoder: an uploaded, generated photo finds its look-alike in the shop."""
+import io
+
+import pytest
+from PIL import Image, ImageDraw
+
+from recommender import recommendations
+from recommender.services import rebuild_index
+from tests.factories import InventoryItemFactory, UserFactory
+from wardrobe import taxonomy
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def photo(shape: str, colour: str, *, shift: int = 0) -> bytes:
+    img = Image.new("RGB", (240, 300), "#f7f5f0")
+    draw = ImageDraw.Draw(img)
+    if shape == "tee":
+        draw.polygon([(60 + shift, 50), (180 + shift, 50), (230, 110), (195, 135), (185, 120), (185, 280), (55, 280), (55, 120), (45, 135), (10, 110)], fill=colour)
+    elif shape == "trousers":
+        draw.polygon([(70, 20 + shift), (170, 20 + shift), (190, 290), (135, 290), (120, 110), (105, 290), (50, 290)], fill=colour)
+    else:
+        draw.ellipse([(30, 180 + shift), (220, 260 + shift)], fill=colour)
+        draw.rectangle([(30, 150 + shift), (110, 220 + shift)], fill=colour)
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=92)
+    return out.getvalue()
+
+
+@pytest.fixture
+def encoder():
+    from wardrobe.embedding import get_encoder
+
+    try:
+        return get_encoder()
+    except Exception as exc:  # noqa: BLE001 - weights absent on this machine
+        pytest.skip(f"the item encoder cannot load here: {exc}")
+
+
+def test_an_uploaded_photo_finds_its_look_alike_through_the_real_encoder(encoder):
+    shop = [("tee", "#d8433a", taxonomy.TOPS), ("trousers", "#1f2f55", taxonomy.BOTTOMS), ("shoe", "#222222", taxonomy.SHOES)]
+    images = [photo(shape, colour) for shape, colour, _ in shop]
+    vectors = encoder.embed(images, ["red tee", "navy trousers", "black shoe"])
+    items = [
+        InventoryItemFactory(vector=v, category=cat, model_version=encoder.version, name=f"{shape} {colour}")
+        for (shape, colour, cat), v in zip(shop, vectors)
+    ]
+    rebuild_index(force=True)
+    alice = UserFactory(username="alice")
+    result = recommendations.similar_to_image(user=alice, image=io.BytesIO(photo("trousers", "#22335a", shift=6)), k=3)
+    assert result.items[0].item.pk == items[1].pk
+    assert not alice.garments.exists()
+
+
+def test_add_to_closet_keeps_the_uploaded_photo_as_a_garment(encoder):
+    InventoryItemFactory(vector=encoder.embed([photo("tee", "#d8433a")], ["red tee"])[0], model_version=encoder.version)
+    rebuild_index(force=True)
+    alice = UserFactory(username="alice")
+    result = recommendations.similar_to_image(user=alice, image=io.BytesIO(photo("tee", "#c03030")), add_to_closet=True)
+    assert result.added is not None
+    assert list(alice.garments.values_list("pk", flat=True)) == [result.added.pk]
+    assert result.items and result.items[0].item.category == taxonomy.TOPS
