@@ -458,6 +458,7 @@ class OursMethod(Method):
         self.scales = (np.float32(math.sqrt(w)), np.float32(math.sqrt(1 - w)))
         self.x = self.combine(image, text)
         self.index = ExactIndex(np.arange(len(self.x)), self.x, model_version="eval")
+        self._closets: dict = {}
 
     def combine(self, image: np.ndarray, text: np.ndarray) -> np.ndarray:
         return normalise_rows(np.concatenate([image * self.scales[0], text * self.scales[1]], axis=1))
@@ -501,14 +502,23 @@ class OursMethod(Method):
         return {"gender": consensus(suggestions, "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"}),
                 "usage": consensus(suggestions, "usage", min_share=USAGE_MIN_SHARE)}
 
+    def _closet(self, wardrobe: Wardrobe, named: bool) -> tuple[np.ndarray, dict[str, str]]:
+        """The closet's vectors and auto-tags: what a site computes once per upload, not once per refresh."""
+        key = (wardrobe.items, named)
+        if key not in self._closets:
+            items = list(wardrobe.items)
+            vectors = self.x[items] if named else self.photo_vectors(items, exclude=items)
+            tags = self.closet_tags(vectors, items) if self.s.tag_filter else {}
+            self._closets = {key: (vectors, tags)}
+        return self._closets[key]
+
     def recommend(self, wardrobe, *, named, k, rng):
         from ml.ranking import Filters, ItemInfo, recommend
 
         items = list(wardrobe.items)
-        vectors = self.x[items] if named else self.photo_vectors(items, exclude=items)
+        vectors, tags = self._closet(wardrobe, named)
         filters, info = None, None
         if self.s.tag_filter:
-            tags = self.closet_tags(vectors, items)
             # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
             filters = Filters(genders=frozenset({tags["gender"], "Unisex"}) if tags["gender"] else None,
                               categories=frozenset({tags["usage"]}) if tags["usage"] else None)
