@@ -170,45 +170,51 @@ def text_checksum(text: str) -> str:
 
 
 class EmbeddingCache:
-    """Vectors on disk, one ``.npz`` per model version, looked up by content checksum.
+    """Vectors on disk, one folder per model version, looked up by content checksum.
 
     A version string changes whenever the weights, input size or pooling change, so a stale vector is never
-    reused; an image that changes gets a new checksum.
+    reused; an image that changes gets a new checksum. Each chunk that gets embedded is written as its own part
+    file at once, so an interrupted run keeps what it had finished.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, chunk: int = 2048) -> None:
         self.root = Path(root)
+        self.chunk = chunk
 
-    def _file(self, version: str) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
-        return self.root / f"{safe}.npz"
+    def _folder(self, version: str) -> Path:
+        return self.root / "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
+
+    def load(self, version: str) -> dict[str, np.ndarray]:
+        known: dict[str, np.ndarray] = {}
+        folder = self._folder(version)
+        for part in sorted(folder.glob("part-*.npz")) if folder.is_dir() else []:
+            with np.load(part, allow_pickle=False) as stored:
+                known.update(zip(stored["keys"].tolist(), stored["vectors"]))
+        return known
 
     def get(self, version: str, keys: Sequence[str], compute: Callable[[list[int]], np.ndarray]) -> np.ndarray:
-        """Vectors for ``keys``; ``compute(positions)`` embeds the ones not cached yet (all in one call)."""
-        path = self._file(version)
-        known: dict[str, np.ndarray] = {}
-        if path.is_file():
-            with np.load(path, allow_pickle=False) as stored:
-                known = dict(zip(stored["keys"].tolist(), stored["vectors"]))
-        missing = [i for i, k in enumerate(keys) if k not in known]
-        if missing:
-            fresh = np.asarray(compute(missing), dtype=np.float32)
-            for i, vector in zip(missing, fresh):
-                known[keys[i]] = vector
-            self.root.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npz")
-            all_keys = list(known)
-            np.savez(tmp, keys=np.array(all_keys), vectors=np.stack([known[k] for k in all_keys]))
-            os.replace(tmp, path)
+        """Vectors for ``keys``; ``compute(positions)`` embeds the ones not cached yet, a chunk at a time."""
+        known = self.load(version)
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in known:
+                first.setdefault(k, i)
+        missing = list(first.values())
+        folder = self._folder(version)
+        for start in range(0, len(missing), self.chunk):
+            positions = missing[start : start + self.chunk]
+            fresh = np.asarray(compute(positions), dtype=np.float32)
+            folder.mkdir(parents=True, exist_ok=True)
+            part_keys = [keys[i] for i in positions]
+            name = f"part-{time.time_ns()}-{os.getpid()}"
+            tmp = folder / f"{name}.tmp.npz"
+            np.savez(tmp, keys=np.array(part_keys), vectors=fresh)
+            os.replace(tmp, folder / f"{name}.npz")
+            known.update(zip(part_keys, fresh))
+            if len(missing) > self.chunk:
+                print(f"  embedded {min(start + self.chunk, len(missing))}/{len(missing)} ({version})",
+                      file=sys.stderr, flush=True)
         return np.stack([known[k] for k in keys]).astype(np.float32)
-
-
-def _batched(embed: Callable[[list], np.ndarray], inputs: list, chunk: int = 2048) -> np.ndarray:
-    out = []
-    for start in range(0, len(inputs), chunk):
-        out.append(np.asarray(embed(inputs[start : start + chunk]), dtype=np.float32))
-        print(f"  embedded {min(start + chunk, len(inputs))}/{len(inputs)}", file=sys.stderr, flush=True)
-    return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
 
 
 def normalise_rows(x: np.ndarray) -> np.ndarray:
@@ -269,7 +275,7 @@ class PooledFeatures:
         self._time(version, lambda idx: both([self._paths[i] for i in idx]))
         for p, encoder in encoders.items():
             self.embed_ms_per_item[encoder.version] = self.embed_ms_per_item[version]
-        stacked = self.cache.get(version, self._image_keys, lambda idx: _batched(both, [self._paths[i] for i in idx]))
+        stacked = self.cache.get(version, self._image_keys, lambda idx: both([self._paths[i] for i in idx]))
         dim = main.dim
         self._raw[(input_size, "avg")] = stacked[:, :dim]
         self._raw[(input_size, "max")] = stacked[:, dim:]
@@ -283,7 +289,7 @@ class PooledFeatures:
             texts = [item.name for item in self.data.items]
             self._time(encoder.version, lambda idx: encoder.embed([texts[i] for i in idx]))
             self._text = self.cache.get(encoder.version, [text_checksum(t) for t in texts],
-                                        lambda idx: _batched(encoder.embed, [texts[i] for i in idx]))
+                                        lambda idx: encoder.embed([texts[i] for i in idx]))
         return self._text
 
     def _time(self, version: str, embed: Callable[[list[int]], np.ndarray]) -> None:
@@ -424,7 +430,7 @@ class ClosetspaceMethod(Method):
 class OursSettings:
     """The knobs of ``ours``; the defaults are what docs/evaluation.md concluded."""
 
-    input_size: int = 128
+    input_size: int = 96
     pooling: str = "avg"
     image_weight: float = 0.7
     sigma: float = 0.3
@@ -575,7 +581,7 @@ def config_specs(*, seed_input_size: int) -> dict[str, ConfigSpec]:
         ConfigSpec("ours-sigma0.2", "ours with query noise 0.2", _ours(sigma=0.2)),
         ConfigSpec("ours-sigma0.5", "ours with query noise 0.5", _ours(sigma=0.5)),
         ConfigSpec("ours-maxpool", "ours with global max pooling", _ours(pooling="max")),
-        ConfigSpec("ours-96px", "ours at 96 px input", _ours(input_size=96)),
+        ConfigSpec("ours-128px", "ours at 128 px input", _ours(input_size=128)),
         ConfigSpec("ours-160px", "ours at 160 px input", _ours(input_size=160)),
     ]}
 
@@ -689,7 +695,7 @@ def _embed_cost(name: str, features: PooledFeatures, specs, seed_input_size: int
     if name == "random":
         return 0.0
     size = seed_input_size if name.startswith("seed") else OursSettings().input_size
-    for px in (96, 160):
+    for px in (128, 160):
         if name == f"ours-{px}px":
             size = px
     image = [v for k, v in features.embed_ms_per_item.items() if k.startswith(f"img:efficientnet_lite0:{size}:")
@@ -774,7 +780,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wardrobes", type=int, default=500)
     parser.add_argument("--configs", default=",".join(DEFAULT_CONFIGS))
     parser.add_argument("--min-persona-items", type=int, default=60)
-    parser.add_argument("--seed-input-size", type=int, default=128,
+    parser.add_argument("--seed-input-size", type=int, default=96,
                         help="input size of the seed configurations' CNN (224 is the references'; see docs)")
     parser.add_argument("--cache", default="var/embeddings", help="embedding cache folder")
     parser.add_argument("--device", default="auto")
