@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are still safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,17 +29,29 @@ def browser():
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         pytest.skip(f"Chromium not found at {CHROMIUM} (scripts/ensure_services.sh installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in this thread, which makes Django refuse ORM calls (test
+    # bodies, database setup and flush). Set only while the browser lives: `check --deploy` rightly flags it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser context (no cookies) at desktop size; page.base is the live server's URL."""
+    """A fresh browser context (no cookies) at desktop size, with relative URLs resolved against the live server."""
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
     context.set_default_timeout(20_000)
+    # Without a broker the embedding job runs inside the upload request (eager Celery), so navigations can be slow.
+    context.set_default_navigation_timeout(120_000)
     page = context.new_page()
     yield page
     context.close()
