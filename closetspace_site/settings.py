@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "wardrobe",
     "recommender",
@@ -137,6 +138,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Your closet, and retail recommendations learned from it.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the installed sidecar package, not a CDN: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: CELERY_BROKER_URL unset -> tasks run in-process (eager), so the embedded default needs no broker.

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -14,8 +13,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("wardrobe.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media files are never served from MEDIA_URL: closet photos go through owner-checked views and inventory photos
+# through recommender:item-image, in development and production alike.

@@ -34,7 +34,10 @@ class InventoryItemAdmin(admin.ModelAdmin):
     def thumb(self, item: InventoryItem) -> str:
         if not item.thumbnail:
             return "—"
-        return format_html('<img src="{}" alt="" style="height:48px;width:auto" loading="lazy">', item.thumbnail.url)
+        return format_html(
+            '<img src="{}" alt="" style="height:48px;width:auto" loading="lazy">',
+            reverse("recommender:item-image", args=[item.pk, "thumb"]),
+        )
 
     @admin.action(description="Activate selected items")
     def activate(self, request, queryset) -> None:
