@@ -56,6 +56,7 @@ ONBOARDING_CATEGORIES = (
     taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.DRESSES, taxonomy.SHOES, taxonomy.OUTERWEAR, taxonomy.BAGS,
     taxonomy.ACCESSORIES,
 )
+CLOSET_MATCHES = 8  # at most this many of the user's own garments in a find-similar answer
 _INFO_TTL = 300.0  # seconds item metadata is reused for an index that has not changed
 
 
@@ -146,6 +147,7 @@ class SimilarResult:
     garments: list[GarmentMatch]
     added: Garment | None = None  # the upload, when the user asked to keep it in the closet
     message: str = ""  # why the inventory part is empty, when it is
+    query_thumbnail: bytes = b""  # JPEG thumbnail of an uploaded query photo, to show it back (never stored)
 
 
 @dataclass
@@ -427,14 +429,17 @@ def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12, a
 
         image.seek(0)
         added = garment_create(owner=user, image=image)
-    return _similar_result(user, vector, version, k=k, added=added)
+    result = _similar_result(user, vector, version, k=k, added=added)
+    result.query_thumbnail = normalised.thumbnail
+    return result
 
 
 def _similar_result(
     user: AbstractBaseUser, vector: np.ndarray, version: str, *, k: int, added: Garment | None = None,
     source_id: int | None = None, exclude_garment: int | None = None,
 ) -> SimilarResult:
-    result = SimilarResult(items=[], garments=_closet_matches(user, vector, version, k=k, exclude_pk=exclude_garment), added=added)
+    closet = _closet_matches(user, vector, version, k=min(k, CLOSET_MATCHES), exclude_pk=exclude_garment)
+    result = SimilarResult(items=[], garments=closet, added=added)
     index = current_index()
     if index is None or len(index) == 0:
         result.message = "The shop has no analysed items yet."

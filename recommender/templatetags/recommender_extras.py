@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 
 from django import template
@@ -16,3 +17,8 @@ def money(amount: Decimal | None, currency: str = "") -> str:
         return ""
     symbol = _SYMBOLS.get((currency or "").upper(), f"{currency} " if currency else "")
     return f"{symbol}{amount:,.2f}"
+
+
+@register.filter
+def jpeg_data_uri(data: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii") if data else ""
