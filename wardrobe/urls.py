@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("closet/", views.closet, name="closet"),
     path("closet/upload/", views.garment_upload, name="garment-upload"),
-    path("closet/states/", views.embedding_states, name="embedding-states"),
     path("closet/live/", live.garment_states, name="live-states"),
     path("closet/<int:pk>/retry/", live.garment_retry, name="garment-retry"),
     path("closet/<int:pk>/", views.garment_detail, name="garment-detail"),

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -125,12 +125,3 @@ def garment_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
     response = FileResponse(fh, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response
-
-
-@login_required
-@require_GET
-def embedding_states(request: HttpRequest) -> JsonResponse:
-    """States of the listed garments (ids=1,2,3), for the closet's live badges. Unknown or foreign ids are absent."""
-    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
-    rows = selectors.garment_list(user=request.user).filter(pk__in=ids).values_list("pk", "embedding_state")
-    return JsonResponse({"states": {str(pk): state for pk, state in rows}})

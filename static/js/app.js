@@ -35,32 +35,4 @@
     ["dragenter", "dragover"].forEach(function (t) { zone.addEventListener(t, function () { zone.classList.add("is-dragover"); }); });
     ["dragleave", "drop"].forEach(function (t) { zone.addEventListener(t, function () { zone.classList.remove("is-dragover"); }); });
   }
-
-  // Closet: refresh the embedding badges of garments still pending or processing.
-  var grid = document.querySelector("[data-live-badges]");
-  if (grid && window.fetch) {
-    var url = grid.getAttribute("data-states-url");
-    var labels = { pending: "Pending", processing: "Processing", ready: "Ready", failed: "Failed" };
-    var tries = 0;
-    var poll = function () {
-      var open = grid.querySelectorAll('[data-embedding-state="pending"], [data-embedding-state="processing"]');
-      if (!open.length || tries++ > 60) return;
-      var ids = Array.prototype.map.call(open, function (b) { return b.getAttribute("data-garment-id"); });
-      fetch(url + "?ids=" + ids.join(","), { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : { states: {} }; })
-        .then(function (data) {
-          open.forEach(function (badge) {
-            var state = data.states[badge.getAttribute("data-garment-id")];
-            if (state && state !== badge.getAttribute("data-embedding-state")) {
-              badge.setAttribute("data-embedding-state", state);
-              badge.className = "badge badge--" + state;
-              badge.textContent = labels[state] || state;
-            }
-          });
-          setTimeout(poll, Math.min(3000 + tries * 500, 15000));
-        })
-        .catch(function () { setTimeout(poll, 15000); });
-    };
-    setTimeout(poll, 3000);
-  }
 })();

@@ -72,8 +72,8 @@ def test_bobs_closet_and_api_list_show_only_his_garments(client, bob, alices_gar
 @pytest.mark.django_db
 def test_the_state_endpoint_does_not_reveal_other_users_garments(client, bob, alices_garment):
     client.login(username="bob", password=PASSWORD)
-    response = client.get(reverse("wardrobe:embedding-states"), {"ids": str(alices_garment.pk)})
-    assert response.json() == {"states": {}}
+    response = client.get(reverse("wardrobe:live-states"), {"ids": str(alices_garment.pk)})
+    assert response.json() == {"garments": {}, "busy": False}
 
 
 @pytest.mark.django_db
