@@ -6,7 +6,7 @@ switched in one transaction after the folder has loaded and answered a query. We
 per request (recommender.selectors.current_index) and map the new folder when it changes. Replaced folders stay for
 RECOMMENDER_INDEX_GRACE_SECONDS so a process still reading one is not cut off.
 
-Only one rebuild runs at a time: a Postgres advisory lock, or on other databases (SQLite, the embedded default) a
+Only one rebuild runs at a time: a process-local lock in front of a Postgres advisory lock, or on other databases (SQLite, the embedded default) a
 JobLock row with an expiry.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,9 +43,36 @@ class IndexBuildError(Exception):
     """A freshly built folder did not load or answer; the current pointer was left alone."""
 
 
+_process_locks: dict[str, threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _process_lock(name: str) -> threading.Lock:
+    with _process_locks_guard:
+        return _process_locks.setdefault(name, threading.Lock())
+
+
 @contextlib.contextmanager
 def single_flight(name: str = REBUILD_LOCK) -> Iterator[bool]:
-    """Yield True if this process holds the named lock for the block, False if someone else holds it (no wait)."""
+    """Yield True if this caller holds the named lock for the block, False if anyone else holds it (no wait).
+
+    A process-local lock comes first: Postgres advisory locks are reentrant per session, so without it a second
+    caller on the same connection (a nested call, or code sharing the thread's connection) would get the lock too.
+    The database lock then excludes the other processes and hosts.
+    """
+    local = _process_lock(name)
+    if not local.acquire(blocking=False):
+        yield False
+        return
+    try:
+        with _database_lock(name) as got:
+            yield got
+    finally:
+        local.release()
+
+
+@contextlib.contextmanager
+def _database_lock(name: str) -> Iterator[bool]:
     if connection.vendor == "postgresql":
         key = _ADVISORY_KEY + sum(name.encode())
         with connection.cursor() as cur:

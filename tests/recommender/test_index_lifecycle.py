@@ -117,6 +117,65 @@ def test_a_rebuild_while_another_process_holds_the_lock_does_nothing(unit_vector
     assert services.rebuild_index(force=True) is not None
 
 
+def test_a_second_lock_request_on_the_same_connection_is_refused():
+    with services.single_flight() as outer:
+        with services.single_flight() as inner:
+            assert (outer, inner) == (True, False)
+    with services.single_flight() as again:
+        assert again
+
+
+def test_a_rebuild_started_during_a_rebuild_in_the_same_process_does_not_build_a_second_index(monkeypatch, unit_vectors):
+    from recommender.services import index as index_service
+
+    make_items(unit_vectors(6))
+    real_build = index_service.AnnoyVectorIndex.build
+    inner_results = []
+
+    def build_and_overlap(*args, **kwargs):
+        inner_results.append(services.rebuild_index(force=True))
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(index_service.AnnoyVectorIndex, "build", build_and_overlap)
+    outer = services.rebuild_index(force=True)
+    assert inner_results == [None]
+    assert list(IndexVersion.objects.values_list("version", flat=True)) == [outer.version]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_rebuilding_at_once_in_one_process_build_one_index(monkeypatch, unit_vectors):
+    from django.db import connection
+
+    from recommender.services import index as index_service
+
+    make_items(unit_vectors(6))
+    real_build = index_service.AnnoyVectorIndex.build
+    building, go_on = threading.Event(), threading.Event()
+
+    def slow_build(*args, **kwargs):
+        building.set()
+        go_on.wait(10)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(index_service.AnnoyVectorIndex, "build", slow_build)
+    results = []
+
+    def rebuild() -> None:
+        results.append(services.rebuild_index(force=True))
+        connection.close()
+
+    first = threading.Thread(target=rebuild)
+    first.start()
+    assert building.wait(10)
+    second = threading.Thread(target=rebuild)
+    second.start()
+    second.join(10)
+    go_on.set()
+    first.join(10)
+    assert results[0] is None and results[1] is not None
+    assert IndexVersion.objects.count() == 1
+
+
 def test_replaced_versions_are_removed_after_the_grace_period(unit_vectors):
     make_items(unit_vectors(5))
     old = services.rebuild_index()
