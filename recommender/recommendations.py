@@ -24,6 +24,7 @@ from typing import IO
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Max
 
 from ml.index import normalise
 from ml.ranking import COMPLEMENTS, Filters, ItemInfo, Recommendation, pairs_with, recommend, similar_to
@@ -165,6 +166,7 @@ class _InfoCache:
     index: object
     loaded_at: float
     info: dict[int, ItemInfo]
+    stamp: object = None
 
 
 _info_lock = threading.Lock()
@@ -181,18 +183,20 @@ def _to_info(category: str, price, sizes, gender: str) -> ItemInfo:
 
 
 def item_info_for(index: ActiveIndex) -> dict[int, ItemInfo]:
-    """Metadata of every active item, keyed by id: read in one query per mapped index (and every few minutes)."""
+    """Metadata of every active item, keyed by id: read in one query per mapped index and inventory change (one
+    indexed max(updated_at) per call tells), so a retired or repriced item is seen on the next request."""
     global _info_cache
+    stamp = InventoryItem.objects.aggregate(latest=Max("updated_at"))["latest"]
     cached = _info_cache
-    if cached is not None and cached.index is index and time.monotonic() - cached.loaded_at < _INFO_TTL:
+    if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
         return cached.info
     with _info_lock:
         cached = _info_cache
-        if cached is not None and cached.index is index and time.monotonic() - cached.loaded_at < _INFO_TTL:
+        if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
             return cached.info
         rows = InventoryItem.objects.filter(is_active=True).values_list("pk", "category", "price", "sizes", "gender")
         info = {pk: _to_info(c, p, s, g) for pk, c, p, s, g in rows.iterator(chunk_size=5000)}
-        _info_cache = _InfoCache(index=index, loaded_at=time.monotonic(), info=info)
+        _info_cache = _InfoCache(index=index, loaded_at=time.monotonic(), info=info, stamp=stamp)
         return info
 
 
@@ -259,12 +263,12 @@ def recommendations_for(
         page.cards = _onboarding(index, info, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
         return page
     recs = recommend(
-        index,
+        _raw(index),
         [-pk for pk in owned_ids],
         owned_vectors,
         k=k,
         item_info=info,
-        filters=filters.to_ml(exclude_ids=[*excluded, *liked]),
+        filters=_active_only(filters.to_ml(exclude_ids=[*excluded, *liked])),
         sigma=settings.RECOMMENDER_NOISE_SIGMA,
         rng=np.random.default_rng(seed),
         liked_vectors=_item_vectors(index, liked),
@@ -275,8 +279,22 @@ def recommendations_for(
     return page
 
 
+def _raw(index: ActiveIndex):
+    """The mapped index without ActiveIndex's per-query database check: For you filters retired items through the
+    item metadata (active items only) and re-checks the chosen few when it reads their rows."""
+    return getattr(index, "index", index)
+
+
+def _active_only(filters: Filters) -> Filters:
+    """Make the filter consult item metadata even with no user filter, so items missing from it (retired since
+    the metadata was read, or never active) are left out."""
+    if filters.needs_info:
+        return filters
+    return Filters(categories=frozenset(taxonomy.CATEGORIES), exclude_ids=filters.exclude_ids)
+
+
 def _cards(recs: Sequence[Recommendation], *, user: AbstractBaseUser, feedback: dict[int, str]) -> list[RecommendationCard]:
-    items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
+    items = InventoryItem.objects.filter(is_active=True).defer("embedding").in_bulk([r.item_id for r in recs])
     owned_ids = {-r.because_owned_id for r in recs if r.because_owned_id is not None}
     garments = Garment.objects.filter(owner=user).defer("embedding").in_bulk(owned_ids)
     return [
