@@ -9,34 +9,9 @@ from django.db import models
 from django.utils import timezone
 
 from wardrobe import taxonomy
-from wardrobe.models import EmbeddingState, Garment, InvalidEmbeddingTransition
+from wardrobe.models import EmbeddedModel, EmbeddingState, InvalidEmbeddingTransition
 
-__all__ = ["EmbeddingState", "Feedback", "ImportJob", "IndexVersion", "InventoryItem", "InvalidEmbeddingTransition", "JobLock"]
-
-
-class EmbeddedModel(models.Model):
-    """The embedding fields and state machine of a Garment, for any row that gets a vector.
-
-    The transitions are Garment's own functions (pending -> processing -> ready | failed; reset -> pending), so the
-    closet and the inventory obey one state machine; recommender may depend on wardrobe, never the reverse.
-    """
-
-    embedding_state = models.CharField(
-        max_length=12, choices=EmbeddingState.choices, default=EmbeddingState.PENDING, db_index=True
-    )
-    embedding_error = models.TextField(blank=True)
-    embedding = models.BinaryField(null=True, blank=True, editable=False)  # float32 little-endian bytes
-    embedding_version = models.CharField(max_length=200, blank=True)
-    embedding_updated_at = models.DateTimeField(null=True, blank=True)
-
-    _EMBEDDING_FIELDS = Garment._EMBEDDING_FIELDS
-    mark_processing = Garment.mark_processing
-    mark_ready = Garment.mark_ready
-    mark_failed = Garment.mark_failed
-    reset_embedding = Garment.reset_embedding
-
-    class Meta:
-        abstract = True
+__all__ = ["EmbeddedModel", "EmbeddingState", "Feedback", "ImportJob", "IndexVersion", "InventoryItem", "InvalidEmbeddingTransition", "JobLock"]
 
 
 class InventoryItem(EmbeddedModel):

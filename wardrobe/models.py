@@ -12,7 +12,7 @@ from wardrobe import taxonomy
 
 
 class InvalidEmbeddingTransition(Exception):
-    """A garment's embedding state was asked to move along an edge the state machine does not have."""
+    """A row's embedding state was asked to move along an edge the state machine does not have."""
 
 
 class EmbeddingState(models.TextChoices):
@@ -22,13 +22,71 @@ class EmbeddingState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Garment(models.Model):
+class EmbeddedModel(models.Model):
+    """The embedding of a row (a closet garment, an inventory item) and its state machine.
+
+    pending -> processing -> ready | failed; any state -> pending (reset, e.g. after an edit that changes what the
+    embedding reads). Only a processing row may become ready, so a worker that finishes after a reset cannot store a
+    stale vector. Vectors are float32 little-endian bytes with the version of the model that made them, so an index
+    can always be rebuilt from the database.
+    """
+
+    embedding_state = models.CharField(
+        max_length=12, choices=EmbeddingState.choices, default=EmbeddingState.PENDING, db_index=True
+    )
+    embedding_error = models.TextField(blank=True)
+    embedding = models.BinaryField(null=True, blank=True, editable=False)  # float32 little-endian bytes
+    embedding_version = models.CharField(max_length=200, blank=True)
+    embedding_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    # Embedding transitions. Each saves only the fields it changes, so it never overwrites a concurrent edit.
+    _EMBEDDING_FIELDS = ["embedding_state", "embedding_error", "embedding", "embedding_version", "embedding_updated_at"]
+
+    def mark_processing(self) -> None:
+        self.embedding_state = EmbeddingState.PROCESSING
+        self.embedding_error = ""
+        self.save(update_fields=["embedding_state", "embedding_error"])
+
+    def mark_ready(self, vector: bytes, version: str) -> None:
+        if self.embedding_state != EmbeddingState.PROCESSING:
+            raise InvalidEmbeddingTransition(f"{self._meta.verbose_name} {self.pk}: ready is reachable only from processing, not {self.embedding_state}")
+        vector = bytes(vector)
+        if not vector or len(vector) % 4:
+            raise ValueError(f"an embedding is non-empty float32 bytes; got {len(vector)} bytes")
+        if not version:
+            raise ValueError("an embedding needs the version of the model that made it")
+        self.embedding_state = EmbeddingState.READY
+        self.embedding = vector
+        self.embedding_version = version
+        self.embedding_error = ""
+        self.embedding_updated_at = timezone.now()
+        self.save(update_fields=self._EMBEDDING_FIELDS)
+
+    def mark_failed(self, error: str) -> None:
+        if self.embedding_state not in (EmbeddingState.PENDING, EmbeddingState.PROCESSING):
+            raise InvalidEmbeddingTransition(f"{self._meta.verbose_name} {self.pk}: cannot fail from {self.embedding_state}")
+        self.embedding_state = EmbeddingState.FAILED
+        self.embedding_error = (error or "unknown error")[:2000]
+        self.embedding_updated_at = timezone.now()
+        self.save(update_fields=["embedding_state", "embedding_error", "embedding_updated_at"])
+
+    def reset_embedding(self) -> None:
+        self.embedding_state = EmbeddingState.PENDING
+        self.embedding = None
+        self.embedding_version = ""
+        self.embedding_error = ""
+        self.embedding_updated_at = None
+        self.save(update_fields=self._EMBEDDING_FIELDS)
+
+
+class Garment(EmbeddedModel):
     """One piece of clothing a user owns: a normalised photo, a thumbnail, what the user says about it, and the
     embedding the recommender learns from.
 
-    Embedding state machine: pending -> processing -> ready | failed; any state -> pending (reset, e.g. after an
-    edit that changes the text the embedding reads). Only a processing garment may become ready, so a worker that
-    finishes after a reset cannot store a stale vector.
+    The embedding fields and transitions come from EmbeddedModel.
     """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="garments")
@@ -48,14 +106,6 @@ class Garment(models.Model):
     notes = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    embedding_state = models.CharField(
-        max_length=12, choices=EmbeddingState.choices, default=EmbeddingState.PENDING, db_index=True
-    )
-    embedding_error = models.TextField(blank=True)
-    embedding = models.BinaryField(null=True, blank=True, editable=False)  # float32 little-endian bytes
-    embedding_version = models.CharField(max_length=200, blank=True)
-    embedding_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -92,42 +142,3 @@ class Garment(models.Model):
     @property
     def stored_file_names(self) -> list[str]:
         return [name for name in (self.image.name, self.thumbnail.name) if name]
-
-    # Embedding transitions. Each saves only the fields it changes, so it never overwrites a concurrent edit.
-    _EMBEDDING_FIELDS = ["embedding_state", "embedding_error", "embedding", "embedding_version", "embedding_updated_at"]
-
-    def mark_processing(self) -> None:
-        self.embedding_state = EmbeddingState.PROCESSING
-        self.embedding_error = ""
-        self.save(update_fields=["embedding_state", "embedding_error"])
-
-    def mark_ready(self, vector: bytes, version: str) -> None:
-        if self.embedding_state != EmbeddingState.PROCESSING:
-            raise InvalidEmbeddingTransition(f"garment {self.pk}: ready is reachable only from processing, not {self.embedding_state}")
-        vector = bytes(vector)
-        if not vector or len(vector) % 4:
-            raise ValueError(f"an embedding is non-empty float32 bytes; got {len(vector)} bytes")
-        if not version:
-            raise ValueError("an embedding needs the version of the model that made it")
-        self.embedding_state = EmbeddingState.READY
-        self.embedding = vector
-        self.embedding_version = version
-        self.embedding_error = ""
-        self.embedding_updated_at = timezone.now()
-        self.save(update_fields=self._EMBEDDING_FIELDS)
-
-    def mark_failed(self, error: str) -> None:
-        if self.embedding_state not in (EmbeddingState.PENDING, EmbeddingState.PROCESSING):
-            raise InvalidEmbeddingTransition(f"garment {self.pk}: cannot fail from {self.embedding_state}")
-        self.embedding_state = EmbeddingState.FAILED
-        self.embedding_error = (error or "unknown error")[:2000]
-        self.embedding_updated_at = timezone.now()
-        self.save(update_fields=["embedding_state", "embedding_error", "embedding_updated_at"])
-
-    def reset_embedding(self) -> None:
-        self.embedding_state = EmbeddingState.PENDING
-        self.embedding = None
-        self.embedding_version = ""
-        self.embedding_error = ""
-        self.embedding_updated_at = None
-        self.save(update_fields=self._EMBEDDING_FIELDS)
