@@ -1,0 +1,360 @@
+"""Web serving benchmark: For you page and /api/recommendations/ under 50 concurrent users, plus the server time of
+one recommendation query at 35,000 and 1,000,000 inventory items.
+
+What it does (on the database in DATABASE_URL, which it migrates and fills: use a scratch one):
+
+1. Inventory: one row per line of the full dataset's items.csv (35,554 real names, categories, genders, demo prices
+   and sizes), every row pointing at one shared placeholder photo, with SYNTHETIC unit vectors of the real item
+   encoder's width (Lite0 1280 + MiniLM 384 = 1664 dims; clustered, so neighbourhoods look like an embedding
+   space). Running the CNN over 35k photos takes hours on this machine; the ranking and serving cost does not
+   depend on what the vectors mean. Then the real index build (recommender.services.rebuild_index, Annoy).
+2. ``--users`` users, each with a closet of ``--closet`` ready garments (synthetic vectors near the inventory).
+3. gunicorn (``--workers`` x ``--threads``, gthread) serving the site from this checkout, DEBUG off.
+4. A load generator: ``--concurrency`` threads, each logged in as its own user (a session created in the
+   database), http.client keep-alive to 127.0.0.1, a fresh seed per request (every request is a new list),
+   bounded by ``--seconds`` and ``--max-requests`` per endpoint after a short warm-up. Prints throughput,
+   p50/p90/p99 and errors (non-200 or socket errors).
+5. In-process: ml.ranking.recommend on the 35k index (and the full selector with its database reads), then on
+   1,000,000 synthetic vectors (``--million-dims`` wide after PCA-free random projection, Annoy ``--million-trees``)
+   unless ``--skip-million``.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cs_recs_bench .venv/bin/python -m bench.web \
+        --data ../shared/datasets/fashion-products
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DIM = 1664
+MODEL = "bench-synthetic-1664"
+SERVER_ENV = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "0"}
+
+
+def _setup_django(index_dir: Path, media_dir: Path) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closetspace_site.settings")
+    os.environ["ML_INDEX_DIR"] = str(index_dir)
+    os.environ["DJANGO_MEDIA_ROOT"] = str(media_dir)
+    os.environ["RECOMMENDER_REBUILD_INLINE"] = "0"
+    # The same secret key as the gunicorn processes, so the sessions made here are valid there.
+    os.environ.update(SERVER_ENV)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = media_dir
+    settings.ML_INDEX_DIR = index_dir
+
+
+def clustered_units(n: int, dim: int, *, centres: int, seed: int, spread: float = 0.6) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    c = rng.normal(size=(centres, dim)).astype(np.float32)
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    out = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, 50_000):
+        m = min(50_000, n - start)
+        x = c[rng.integers(centres, size=m)] + spread * rng.normal(size=(m, dim)).astype(np.float32) / np.sqrt(dim)
+        out[start : start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return out
+
+
+def load_inventory(data_dir: Path, media_dir: Path, *, limit: int | None) -> int:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from ml.data import iter_styles
+    from recommender.models import InventoryItem
+    from recommender.services.inventory import brand_from_name, demo_price, demo_sizes
+    from wardrobe.taxonomy import category_for
+
+    if InventoryItem.objects.filter(embedding_version=MODEL).exists():
+        return InventoryItem.objects.filter(embedding_version=MODEL).count()
+    buf = __import__("io").BytesIO()
+    Image.new("RGB", (60, 80), (200, 190, 180)).save(buf, format="JPEG")
+    photo = default_storage.save("inventory/bench-placeholder.jpg", ContentFile(buf.getvalue()))
+    rows = list(iter_styles(data_dir / "items.csv"))[:limit]
+    vectors = clustered_units(len(rows), DIM, centres=400, seed=1)
+    batch = []
+    for row, v in zip(rows, vectors):
+        category = category_for(row.master_category, row.sub_category, row.article_type)
+        batch.append(
+            InventoryItem(
+                external_id=f"bench-{row.id}", name=row.name[:200] or f"Item {row.id}", brand=brand_from_name(row.name),
+                category=category, gender=row.gender, price=demo_price(row.id, category), currency="EUR",
+                sizes=demo_sizes(row.id, category), product_url=f"https://shop.example.com/p/{row.id}",
+                image=photo, thumbnail=photo, embedding_state="ready", embedding=v.astype("<f4").tobytes(),
+                embedding_version=MODEL,
+            )
+        )
+        if len(batch) == 2000:
+            InventoryItem.objects.bulk_create(batch)
+            batch = []
+    InventoryItem.objects.bulk_create(batch)
+    return len(rows)
+
+
+def make_users(n: int, closet: int) -> list[int]:
+    from django.contrib.auth import get_user_model
+
+    from recommender.models import InventoryItem
+    from wardrobe.models import Garment
+
+    User = get_user_model()
+    ids = []
+    sample = list(InventoryItem.objects.filter(embedding_version=MODEL).order_by("?").values_list("embedding", "category")[: n * closet])
+    rng = np.random.default_rng(2)
+    for u in range(n):
+        user, _ = User.objects.get_or_create(username=f"bench{u}")
+        ids.append(user.pk)
+        if Garment.objects.filter(owner=user).exists():
+            continue
+        garments = []
+        for blob, category in sample[u * closet : (u + 1) * closet]:
+            v = np.frombuffer(bytes(blob), dtype="<f4") + 0.3 * rng.normal(size=DIM).astype(np.float32) / np.sqrt(DIM)
+            v /= np.linalg.norm(v)
+            garments.append(
+                Garment(owner=user, name=f"Garment {len(garments)}", category=category, image="inventory/bench-placeholder.jpg",
+                        thumbnail="inventory/bench-placeholder.jpg", embedding_state="ready",
+                        embedding=v.astype("<f4").tobytes(), embedding_version=MODEL)
+            )
+        Garment.objects.bulk_create(garments)
+    return ids
+
+
+def session_cookies(user_ids: list[int]) -> list[str]:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    out = []
+    for user in get_user_model().objects.filter(pk__in=user_ids):
+        s = SessionStore()
+        s[SESSION_KEY] = str(user.pk)
+        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        s.create()
+        out.append(f"{settings.SESSION_COOKIE_NAME}={s.session_key}")
+    return out
+
+
+def load(port: int, cookies: list[str], path_of, *, seconds: float, max_requests: int, warmup: float) -> dict:
+    """Every thread loops GET path_of(i) with its own cookie until the deadline or the shared request cap."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    count = [0]
+    start_evt = threading.Event()
+    measuring = [False]
+
+    def worker(cookie: str, n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = 0
+        start_evt.wait()
+        while time.monotonic() < deadline[0]:
+            with lock:
+                if measuring[0] and count[0] >= max_requests:
+                    break
+                if measuring[0]:
+                    count[0] += 1
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path_of(n * 100_000 + i), headers={"Cookie": cookie, "Host": "127.0.0.1"})
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+                err = "" if ok else f"HTTP {resp.status}"
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            except (OSError, http.client.HTTPException) as exc:
+                ok, err = False, repr(exc)
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            dt = time.perf_counter() - t0
+            if measuring[0]:
+                with lock:
+                    if ok:
+                        latencies.append(dt)
+                    else:
+                        errors.append(err)
+        conn.close()
+
+    deadline = [time.monotonic() + warmup + seconds + 60]
+    threads = [threading.Thread(target=worker, args=(c, n), daemon=True) for n, c in enumerate(cookies)]
+    for t in threads:
+        t.start()
+    start_evt.set()
+    time.sleep(warmup)
+    measuring[0] = True
+    t_start = time.monotonic()
+    deadline[0] = t_start + seconds
+    for t in threads:
+        t.join(timeout=seconds + 60)
+    wall = time.monotonic() - t_start
+    lat = sorted(latencies)
+    pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")  # noqa: E731
+    return {
+        "requests": len(lat) + len(errors), "ok": len(lat), "errors": len(errors), "error_kinds": sorted(set(errors))[:3],
+        "wall_s": wall, "rps": len(lat) / wall if wall else 0.0, "p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99),
+        "mean": statistics.fmean(lat) * 1000 if lat else float("nan"),
+    }
+
+
+def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "closetspace_site.wsgi:application", "-b", f"127.0.0.1:{port}",
+        "-k", "gthread", "-w", str(workers), "--threads", str(threads), "--backlog", "512", "--keep-alive", "30",
+        "--log-level", "warning",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    for _ in range(150):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/accounts/login/", headers={"Host": "127.0.0.1"})
+            if c.getresponse().status in (200, 302):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("gunicorn did not come up")
+
+
+def time_query(fn, *, repeats: int) -> tuple[float, float]:
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.99 * (len(times) - 1))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets" / "fashion-products")
+    ap.add_argument("--limit", type=int, default=None, help="inventory rows (default: all of items.csv)")
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--closet", type=int, default=12)
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--warmup", type=float, default=5.0)
+    ap.add_argument("--max-requests", type=int, default=20_000)
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--repeats", type=int, default=50)
+    ap.add_argument("--skip-million", action="store_true")
+    ap.add_argument("--million", type=int, default=1_000_000)
+    ap.add_argument("--million-dims", type=int, default=DIM)
+    ap.add_argument("--million-trees", type=int, default=10)
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    index_dir, media_dir = work / "index", work / "media"
+    _setup_django(index_dir, media_dir)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from recommender.services import rebuild_index
+
+    t0 = time.perf_counter()
+    n_items = load_inventory(args.data, media_dir, limit=args.limit)
+    print(f"inventory: {n_items} items ({MODEL}, synthetic {DIM}-d vectors) in {time.perf_counter() - t0:.1f}s", flush=True)
+    t0 = time.perf_counter()
+    version = rebuild_index(force=True)
+    print(f"index: {version.item_count} items, Annoy, built in {time.perf_counter() - t0:.1f}s", flush=True)
+    user_ids = make_users(args.users, args.closet)
+    cookies = session_cookies(user_ids)
+    cookies = (cookies * (args.concurrency // len(cookies) + 1))[: args.concurrency]
+
+    static_root = work / "static"
+    env = dict(os.environ, **SERVER_ENV, DJANGO_STATIC_ROOT=str(static_root), HF_HUB_OFFLINE="1")
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    proc = start_gunicorn(args.port, args.workers, args.threads, env)
+    results = {}
+    try:
+        for name, path_of in (
+            ("For you page", lambda i: f"/for-you/?seed={i}"),
+            ("/api/recommendations/", lambda i: f"/api/recommendations/?seed={i}"),
+        ):
+            results[name] = load(args.port, cookies, path_of, seconds=args.seconds, max_requests=args.max_requests, warmup=args.warmup)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    print(f"\nserving: gunicorn gthread {args.workers} workers x {args.threads} threads, {args.concurrency} concurrent users, "
+          f"{n_items} items, closets of {args.closet}, {args.seconds:.0f}s per endpoint after {args.warmup:.0f}s warm-up")
+    print(f"{'endpoint':<24}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}")
+    for name, r in results.items():
+        print(f"{name:<24}{r['requests']:>9}{r['errors']:>8}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p90']:>9.1f}{r['p99']:>9.1f}"
+              + (f"  {r['error_kinds']}" if r["errors"] else ""))
+
+    # --- in-process server time -------------------------------------------------------------------------------
+    from django.contrib.auth import get_user_model
+
+    from ml.index import AnnoyVectorIndex, ExactIndex
+    from ml.ranking import recommend
+    from recommender import recommendations
+    from recommender.selectors import current_index
+    from wardrobe.models import Garment
+
+    user = get_user_model().objects.get(pk=user_ids[0])
+    index = current_index()
+    info = recommendations.item_info_for(index)
+    owned = list(Garment.objects.filter(owner=user).values_list("pk", "embedding"))
+    owned_ids = [-pk for pk, _ in owned]
+    owned_vectors = np.vstack([np.frombuffer(bytes(b), dtype="<f4") for _, b in owned])
+    rng = np.random.default_rng(0)
+    rows = []
+    rows.append((f"{len(index)} items, ml.ranking.recommend (Annoy + active filter)",
+                 *time_query(lambda: recommend(index, owned_ids, owned_vectors, k=24, item_info=info, rng=rng), repeats=args.repeats)))
+    rows.append((f"{len(index)} items, recommendations_for (DB reads + rows)",
+                 *time_query(lambda: recommendations.recommendations_for(user=user, k=24), repeats=args.repeats)))
+    exact = ExactIndex(index.ids, np.stack([index.vector(int(i)) for i in index.ids]), model_version=MODEL)
+    rows.append((f"{len(index)} items, ml.ranking.recommend, exact search (fallback)",
+                 *time_query(lambda: recommend(exact, owned_ids, owned_vectors, k=24, item_info=info, rng=rng), repeats=max(5, args.repeats // 5))))
+    del exact
+
+    if not args.skip_million:
+        n, d = args.million, args.million_dims
+        t0 = time.perf_counter()
+        vectors = clustered_units(n, d, centres=2000, seed=7)
+        ids = np.arange(1, n + 1, dtype=np.int64)
+        folder = work / "million"
+        AnnoyVectorIndex.build(folder, ids, vectors, model_version="m", n_trees=args.million_trees, vector_dtype="float16")
+        build_s = time.perf_counter() - t0
+        big = AnnoyVectorIndex.load(folder, expected_version="m")
+        cats = ["tops", "bottoms", "shoes", "dresses", "outerwear", "bags", "accessories"]
+        from ml.ranking import ItemInfo
+
+        big_info = {int(i): ItemInfo(category=cats[int(i) % 7], price=float(10 + int(i) % 150), gender="Women") for i in ids}
+        closet_rows = vectors[rng.integers(n, size=args.closet)] + 0.02
+        closet_ids = [-(i + 1) for i in range(args.closet)]
+        del vectors
+        rows.append((f"{n} items ({d}-d, {args.million_trees} trees, built in {build_s:.0f}s), ml.ranking.recommend",
+                     *time_query(lambda: recommend(big, closet_ids, closet_rows, k=24, item_info=big_info, rng=rng), repeats=args.repeats)))
+
+    print(f"\n{'one recommendation query (server time, in-process)':<96}{'p50 ms':>9}{'p99 ms':>9}")
+    for name, p50, p99 in rows:
+        print(f"{name:<96}{p50:>9.1f}{p99:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
