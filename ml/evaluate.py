@@ -32,6 +32,7 @@ K_RECOMMEND = 20
 AUTOTAG_NEIGHBOURS = 10
 GENDER_MIN_SHARE = 0.5  # of the non-Unisex votes of a closet's photos, for the gender filter
 USAGE_MIN_SHARE = 0.5
+SIMILAR_DUPLICATE = 0.99  # ml.ranking.similar_to's default duplicate_threshold
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -483,16 +484,23 @@ class OursMethod(Method):
         return self.combine(img, normalise_rows(self.text[near].mean(axis=1)))
 
     def similar(self, queries, *, k, rng):
+        """``ml.ranking.similar_to`` per query; many queries go through the index in batches, with the same rule
+        (the source and exact copies, cosine above SIMILAR_DUPLICATE, left out) and similar_to as the fallback."""
         from ml.ranking import similar_to
 
-        vectors = np.concatenate([self.photo_vectors(queries[i : i + self.chunk])
-                                  for i in range(0, len(queries), self.chunk)])
         idx = np.zeros((len(queries), k), dtype=np.int64)
         dist = np.ones((len(queries), k), dtype=np.float32)
-        for row, (q, vector) in enumerate(zip(queries, vectors)):
-            found = similar_to(self.index, vector, source_id=int(q), k=k)
-            idx[row, : len(found)] = [r.item_id for r in found]
-            dist[row, : len(found)] = [max(0.0, 1 - r.score) for r in found]
+        for start in range(0, len(queries), self.chunk):
+            rows = queries[start : start + self.chunk]
+            vectors = self.photo_vectors(rows)
+            batch = self.index.query_batch(vectors, k * 3) if len(rows) > 1 else [None]
+            for offset, (q, vector, neighbours) in enumerate(zip(rows, vectors, batch)):
+                found = [(int(i), d * d / 2.0) for i, d in neighbours or []
+                         if int(i) != int(q) and 1.0 - d * d / 2.0 <= SIMILAR_DUPLICATE][:k]
+                if len(found) < k:
+                    found = [(r.item_id, 1.0 - r.score) for r in similar_to(self.index, vector, source_id=int(q), k=k)]
+                idx[start + offset, : len(found)] = [i for i, _ in found]
+                dist[start + offset, : len(found)] = [max(0.0, d) for _, d in found]
         return idx, dist
 
     def closet_tags(self, vectors: np.ndarray, exclude: Sequence[int]) -> dict[str, str]:
@@ -546,7 +554,7 @@ class ConfigSpec:
     build: Callable[[Dataset, PooledFeatures], Method]
 
 
-def _ours(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
+def _ours_builder(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
     def build(data: Dataset, features: PooledFeatures) -> Method:
         settings = OursSettings(**changes)
         return OursMethod(features.image(input_size=settings.input_size, pooling=settings.pooling), features.text(), data,
@@ -555,9 +563,14 @@ def _ours(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
     return build
 
 
-def config_specs(*, seed_input_size: int) -> dict[str, ConfigSpec]:
+def config_specs(*, seed_input_size: int, ours_input_size: int | None = None) -> dict[str, ConfigSpec]:
     s = seed_input_size
-    d = OursSettings()
+    base = {"input_size": ours_input_size} if ours_input_size else {}
+    d = OursSettings(**base)
+
+    def _ours(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
+        return _ours_builder(**{**base, **changes})
+
     return {spec.name: spec for spec in [
         ConfigSpec("random", "random items of the pool", lambda data, f: RandomMethod(len(data))),
         ConfigSpec("seed-knn", f"Lite0 {s}px max pooling, exact cosine kNN, wardrobe mean, no noise",
@@ -669,8 +682,8 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
 
 
 def run(data: Dataset, features: PooledFeatures, *, configs: Sequence[str], seed: int, n_queries: int,
-        n_wardrobes: int, min_persona_items: int, seed_input_size: int) -> dict:
-    specs = config_specs(seed_input_size=seed_input_size)
+        n_wardrobes: int, min_persona_items: int, seed_input_size: int, ours_input_size: int | None = None) -> dict:
+    specs = config_specs(seed_input_size=seed_input_size, ours_input_size=ours_input_size)
     unknown = [c for c in configs if c not in specs]
     if unknown:
         raise SystemExit(f"unknown config(s) {', '.join(unknown)}; known: {', '.join(specs)}")
@@ -686,15 +699,16 @@ def run(data: Dataset, features: PooledFeatures, *, configs: Sequence[str], seed
                                                   wardrobes=wardrobes, seed=seed)
     result["embedding_ms_per_item"] = dict(features.embed_ms_per_item)
     for name, row in result["configs"].items():
-        row["cost"]["embed_s_per_1000"] = _embed_cost(name, features, specs, seed_input_size)
+        row["cost"]["embed_s_per_1000"] = _embed_cost(name, features, seed_input_size,
+                                                      ours_input_size or OursSettings.input_size)
     return result
 
 
-def _embed_cost(name: str, features: PooledFeatures, specs, seed_input_size: int) -> float | None:
+def _embed_cost(name: str, features: PooledFeatures, seed_input_size: int, ours_input_size: int) -> float | None:
     """Seconds per 1,000 items of the encoders a configuration uses (image at its size, plus text if used)."""
     if name == "random":
         return 0.0
-    size = seed_input_size if name.startswith("seed") else OursSettings().input_size
+    size = seed_input_size if name.startswith("seed") else ours_input_size
     for px in (128, 160):
         if name == f"ours-{px}px":
             size = px
@@ -780,8 +794,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wardrobes", type=int, default=500)
     parser.add_argument("--configs", default=",".join(DEFAULT_CONFIGS))
     parser.add_argument("--min-persona-items", type=int, default=60)
-    parser.add_argument("--seed-input-size", type=int, default=96,
-                        help="input size of the seed configurations' CNN (224 is the references'; see docs)")
+    parser.add_argument("--input-size", type=int, default=OursSettings.input_size,
+                        help="CNN input size in pixels of every configuration (the references used 224; see docs)")
     parser.add_argument("--cache", default="var/embeddings", help="embedding cache folder")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args(argv)
@@ -795,25 +809,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = load_dataset(args.data)
     features = PooledFeatures(data, cache=EmbeddingCache(Path(args.cache)), device=args.device)
     runs, tables = [], []
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     for seed in seeds:
         runs.append(run(data, features, configs=configs, seed=seed, n_queries=args.queries,
                         n_wardrobes=args.wardrobes, min_persona_items=args.min_persona_items,
-                        seed_input_size=args.seed_input_size))
+                        seed_input_size=args.input_size, ours_input_size=args.input_size))
         tables.append(f"seed {seed}\n\n" + markdown_table(runs[-1]["configs"]))
         print("\n" + tables[-1], flush=True)
-    result = dict(runs[0])
-    result["machine"] = {"platform": platform.platform(), "python": platform.python_version(),
-                         "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
-    result["total_s"] = time.perf_counter() - started
+        result = dict(runs[0])
+        result["input_size"] = args.input_size
+        result["machine"] = {"platform": platform.platform(), "python": platform.python_version(),
+                             "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
+        result["total_s"] = time.perf_counter() - started
+        if len(runs) > 1:
+            result["seeds"] = seeds[: len(runs)]
+            result["runs"] = runs
+            result["spread"] = aggregate(runs)
+        out.write_text(json.dumps(result, indent=2, default=float))  # after every seed: a long run keeps its part
     if len(runs) > 1:
-        result["seeds"] = seeds
-        result["runs"] = runs
-        result["spread"] = aggregate(runs)
         tables.append(f"mean ± std over seeds {seeds}\n\n" + markdown_table(result["spread"]))
         print("\n" + tables[-1], flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=float))
     out.with_suffix(".md").write_text("\n\n".join(tables) + "\n")
     print(f"\nwrote {out} and {out.with_suffix('.md')} in {result['total_s']:.0f} s", flush=True)
     return 0
