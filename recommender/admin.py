@@ -169,6 +169,10 @@ class ImportJobAdmin(admin.ModelAdmin):
             }
         )
 
+    def response_add(self, request, obj, post_url_continue=None):
+        """After the upload, show the job's own page: its progress bar while a worker runs it, then the report."""
+        return redirect("admin:recommender_importjob_change", obj.pk)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "progress_url": reverse("admin:recommender_importjob_progress", args=[object_id])}
         return super().change_view(request, object_id, form_url, extra_context)
