@@ -1,5 +1,6 @@
 // Live embedding badges on the closet: while any listed garment is pending or processing, poll the state endpoint
-// every few seconds and update the badges in place; stop when none is busy. A failed garment gets a retry button.
+// every few seconds and update the badges in place; stop when none is busy. A failed garment shows its error and a
+// retry button.
 (function () {
   "use strict";
   var POLL_MS = 3000;
@@ -21,6 +22,18 @@
     badge.textContent = s.label;
     badge.title = s.error || ("Style analysis: " + s.label.toLowerCase());
     var foot = badge.parentNode;
+    var note = foot.parentNode.querySelector("[data-embedding-error]");
+    if (note && !s.error) note.remove();
+    if (s.error) {
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "card__meta card__error";
+        note.setAttribute("data-embedding-error", "");
+        note.setAttribute("role", "status");
+        foot.parentNode.insertBefore(note, foot);
+      }
+      note.textContent = s.error;
+    }
     var old = foot.querySelector("[data-retry]");
     if (old && !s.retry_url) old.remove();
     if (s.retry_url && !old) {
