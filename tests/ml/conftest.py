@@ -74,10 +74,13 @@ def image_folder(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def image_encoder():
-    """The shipped default image encoder (real ImageNet Lite0 weights) at a small input size to keep tests quick."""
+    """The shipped default image encoder (real ImageNet Lite0 weights) at a small input size to keep tests quick.
+
+    fp32 so that tests comparing two ways to the same vector can compare tightly; bf16 has its own test.
+    """
     from ml.encoders import ImageEncoder
 
-    return ImageEncoder("efficientnet_lite0", input_size=128, device="cpu")
+    return ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", precision="fp32")
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ def test_a_path_raw_bytes_and_a_pil_image_of_the_same_photo_embed_alike(image_en
 
 def test_batch_size_does_not_change_the_vectors(image_encoder, make_image):
     images = [make_image(colour=c, shape=s) for c in ("red", "navy") for s in ("square", "stripes")]
-    small_batches = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", batch_size=3)
+    small_batches = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", batch_size=3, precision="fp32")
 
     np.testing.assert_allclose(small_batches.embed(images), image_encoder.embed(images), atol=1e-4)
 
@@ -107,7 +107,7 @@ def test_version_names_backbone_input_size_pooling_and_weights_checksum(image_en
 
 
 def test_max_pooling_gives_other_vectors_and_another_version(image_encoder, make_image):
-    maxpool = ImageEncoder("efficientnet_lite0", input_size=128, pooling="max", device="cpu")
+    maxpool = ImageEncoder("efficientnet_lite0", input_size=128, pooling="max", device="cpu", precision="fp32")
     image = [make_image(colour="navy", shape="stripes")]
 
     assert maxpool.version != image_encoder.version
@@ -138,6 +138,16 @@ def test_embed_with_errors_keeps_the_good_rows_and_reports_the_bad_one(image_enc
     assert not vectors[1].any()
     np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-6)
     np.testing.assert_allclose(vectors[0], image_encoder.embed([good])[0], atol=1e-5)
+
+
+def test_cpu_bf16_precision_gives_nearly_the_fp32_vectors_under_the_same_version(image_encoder, make_image):
+    bf16 = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", precision="bf16")
+    images = [make_image(colour="navy", shape="circle"), make_image(colour="orange", shape="stripes")]
+
+    similarity = np.sum(bf16.embed(images) * image_encoder.embed(images), axis=1)
+
+    assert bf16.version == image_encoder.version
+    assert (similarity > 0.99).all()
 
 
 def test_unknown_pooling_is_refused_with_the_choices():

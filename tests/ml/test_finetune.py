@@ -122,8 +122,8 @@ def test_exported_fp16_weights_are_small_and_embed_like_the_checkpoint(photos, t
     exported = export_encoder(one_epoch.checkpoint, tmp_path / "weights.pt")
     photo = [photos / "101.jpg"]
 
-    full = ImageEncoder(input_size=64, device="cpu", weights=one_epoch.checkpoint).embed(photo)
-    slim = ImageEncoder(input_size=64, device="cpu", weights=exported).embed(photo)
+    full = ImageEncoder(input_size=64, device="cpu", precision="fp32", weights=one_epoch.checkpoint).embed(photo)
+    slim = ImageEncoder(input_size=64, device="cpu", precision="fp32", weights=exported).embed(photo)
 
     assert exported.stat().st_size < 10 * 2**20
     assert float(full[0] @ slim[0]) > 0.999
