@@ -11,7 +11,15 @@ from PIL import Image
 
 from ml.data import STYLES_COLUMNS
 from ml.encoders import ImageEncoder, build_backbone, load_checkpoint
-from ml.finetune import FinetuneConfig, draw_loss_curve, export_encoder, finetune, main, neighbour_precision
+from ml.finetune import (
+    FinetuneConfig,
+    collect_photos,
+    draw_loss_curve,
+    export_encoder,
+    finetune,
+    main,
+    neighbour_precision,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -155,6 +163,19 @@ def test_a_supervised_run_trains_article_type_and_colour_heads(photos, tmp_path)
     assert state["labels"]["article_type"] == ["Shirts", "Tshirts", "Watches"]
     assert state["heads"]["article_type.weight"].shape == (3, 1280)
     assert state["heads"]["colour.weight"].shape == (4, 1280)
+
+
+def test_ids_of_a_held_out_csv_are_left_out_of_training(photos, tmp_path):
+    csv_path = write_items_csv(photos, tmp_path / "items.csv")
+    held_out = tmp_path / "held_out.csv"
+    with open(csv_path) as fh:
+        lines = fh.read().splitlines()
+    held_out.write_text("\n".join(lines[:3]) + "\n")  # header + ids 100, 101
+
+    dataset, _, _ = collect_photos(tiny_config(photos, tmp_path / "x.pt", csv=str(csv_path), exclude_csv=str(held_out)))
+
+    assert sorted(p.name for p in dataset.paths)[:2] == ["102.jpg", "103.jpg"]
+    assert len(dataset) == 10
 
 
 def test_a_supervised_run_without_labels_is_refused(photos, tmp_path):
