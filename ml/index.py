@@ -50,8 +50,9 @@ METRICS = ("euclidean", "angular")
 
 # Chosen from bench/ann.py (see docs/benchmarks.md, "Approximate nearest neighbours").
 DEFAULT_N_TREES = 20
-DEFAULT_SEARCH_K = 10_000
-DEFAULT_OVERFETCH = 4
+DEFAULT_PCA_DIMS = 128
+DEFAULT_SEARCH_K = 3_000
+DEFAULT_OVERFETCH = 10
 _CHUNK = 8192
 
 Neighbours = list[tuple[int, float]]
@@ -122,6 +123,28 @@ class _IdMap:
             return int(self._order[i])
         return None
 
+    def positions(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Row positions of many ids at once (one searchsorted); -1 where an id is not held."""
+        wanted = np.asarray(item_ids, dtype=np.int64).reshape(-1)
+        if not len(self._sorted):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
+        return np.where(self._sorted[at] == wanted, self._order[at], -1)
+
+
+def _gather(vectors: np.ndarray, idmap: _IdMap, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+    """float32 rows of ``item_ids`` (in that order) with one fancy index, read in ascending row order (kinder to a
+    memmap). Raises KeyError naming the first id the index does not hold."""
+    positions = idmap.positions(item_ids)
+    if len(positions) and positions.min() < 0:
+        raise KeyError(int(np.asarray(item_ids, dtype=np.int64).reshape(-1)[int(np.argmin(positions))]))
+    if not len(positions):
+        return np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    order = np.argsort(positions, kind="stable")
+    out = np.empty((len(positions), vectors.shape[1]), dtype=np.float32)
+    out[order] = vectors[positions[order]]
+    return out
+
 
 class ExactIndex:
     """Brute-force search with batched matrix products: the reference for recall, and the fallback.
@@ -160,6 +183,10 @@ class ExactIndex:
         if pos is None:
             raise KeyError(item_id)
         return np.asarray(self.vectors[pos], dtype=np.float32)
+
+    def vectors_for(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The (normalised, float32) vectors of many items in one read; KeyError for an id not held."""
+        return _gather(self.vectors, self._idmap, item_ids)
 
     def query(
         self, vector: np.ndarray, k: int, *, search_k: int | None = None, exclude: Collection[int] = ()
@@ -292,7 +319,7 @@ class AnnoyVectorIndex:
         model_version: str,
         metric: str = "euclidean",
         n_trees: int = DEFAULT_N_TREES,
-        pca_dims: int | None = None,
+        pca_dims: int | None = DEFAULT_PCA_DIMS,
         search_k: int = DEFAULT_SEARCH_K,
         overfetch: int = DEFAULT_OVERFETCH,
         vector_dtype: str = "float16",
@@ -302,8 +329,10 @@ class AnnoyVectorIndex:
         """Write a complete index folder at ``folder`` (which must not exist yet) and return it opened.
 
         The folder appears whole or not at all: everything is written to a sibling temporary folder, checksummed
-        and renamed into place. ``vectors`` may be a memmap; it is read in chunks. ``search_k`` and ``overfetch``
-        are stored as the defaults a later :meth:`load` uses.
+        and renamed into place (a process killed mid-build leaves a ``.<name>.*`` folder beside it, never a
+        half-written ``folder``). ``vectors`` may be a memmap; it is read in chunks. ``search_k`` and ``overfetch``
+        are stored as the defaults a later :meth:`load` uses. PCA is skipped (``pca_dims`` recorded as null) when
+        ``pca_dims`` is None or not below the dimension, or there are fewer than ``2 * pca_dims`` vectors to fit on.
         """
         import annoy
 
@@ -319,6 +348,8 @@ class AnnoyVectorIndex:
         if vectors.ndim != 2 or vectors.shape[0] != n or n == 0:
             raise ValueError(f"vectors must be ({n}, d) with n > 0; got {vectors.shape}")
         dim = int(vectors.shape[1])
+        if pca_dims is not None and (pca_dims >= dim or n < 2 * pca_dims):
+            pca_dims = None
 
         started = time.perf_counter()
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -412,6 +443,10 @@ class AnnoyVectorIndex:
         if pos is None:
             raise KeyError(item_id)
         return np.asarray(self.vectors[pos], dtype=np.float32)
+
+    def vectors_for(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The (normalised, float32) vectors of many items in one read; KeyError for an id not held."""
+        return _gather(self.vectors, self._idmap, item_ids)
 
     def candidates(self, vector: np.ndarray, n: int, *, search_k: int | None = None) -> np.ndarray:
         """Positions of up to ``n`` approximate neighbours of a unit vector, in Annoy's order (no re-rank)."""

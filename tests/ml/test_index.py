@@ -227,3 +227,9 @@ def test_exact_search_over_many_chunks_matches_a_full_sort(data):
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     want = np.argsort(np.linalg.norm(unit - q / np.linalg.norm(q), axis=1))[:10]
     assert _ids(ExactIndex(ids, vectors).query(q, 10)) == want.tolist()
+
+
+def test_pca_is_skipped_when_there_are_too_few_vectors_to_fit_it(tmp_path, data):
+    ids, vectors, _ = data
+    index = AnnoyVectorIndex.build(tmp_path / "few", ids[:40], vectors[:40], model_version="m1", pca_dims=32)
+    assert index.pca is None and index.meta["pca_dims"] is None
