@@ -144,6 +144,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Cache: Redis when REDIS_URL (or a redis:// CELERY_BROKER_URL) is set, so every web process shares it; else
+# process-local memory (the embedded default needs no Redis).
+REDIS_URL = env.str("REDIS_URL", default="")
+_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+_CACHE_REDIS_URL = REDIS_URL or (_BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL, "KEY_PREFIX": "closetspace"}
+        if _CACHE_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "closetspace"}
+    )
+}
+
 # Celery: CELERY_BROKER_URL unset -> tasks run in-process (eager), so the embedded default needs no broker.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -178,6 +191,14 @@ RECOMMENDER_REBUILD_INLINE = env.bool("RECOMMENDER_REBUILD_INLINE", default=not 
 RECOMMENDER_NOISE_SIGMA = env.float("RECOMMENDER_NOISE_SIGMA", default=0.05)
 RECOMMENDER_SIMILAR_BUDGET_SECONDS = env.float("RECOMMENDER_SIMILAR_BUDGET_SECONDS", default=20.0)
 RECOMMENDER_PAGE_SIZE = env.int("RECOMMENDER_PAGE_SIZE", default=24)
+# Serving cost (bench/web.py, docs/benchmarks.md "Web serving"): how long a user's wardrobe profile (k-means over the
+# closet with likes/hides folded in) stays cached (its key changes with the closet and feedback anyway), For you's
+# candidates per list slot and profile centroid, and the Annoy search_k / exact re-rank over-fetch the web processes
+# use (0: the values stored with the index).
+RECOMMENDER_PROFILE_CACHE_SECONDS = env.int("RECOMMENDER_PROFILE_CACHE_SECONDS", default=3600)
+RECOMMENDER_OVERFETCH = env.int("RECOMMENDER_OVERFETCH", default=4)
+RECOMMENDER_ANN_SEARCH_K = env.int("RECOMMENDER_ANN_SEARCH_K", default=3000)
+RECOMMENDER_ANN_OVERFETCH = env.int("RECOMMENDER_ANN_OVERFETCH", default=2)
 # Demo inventory: the Kaggle data has no prices; import gives each item a seeded pseudo price in this currency.
 INVENTORY_DEMO_CURRENCY = env.str("INVENTORY_DEMO_CURRENCY", default="EUR")
 CELERY_BEAT_SCHEDULE: dict = {

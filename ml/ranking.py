@@ -22,7 +22,7 @@ All vectors are L2-normalised; scores are cosine similarities (higher is better)
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -97,6 +97,122 @@ class Filters:
         if self.sizes is not None and not (info.sizes & self.sizes):
             return False
         return self.genders is None or info.gender in self.genders
+
+
+class ItemTable:
+    """Item metadata as numpy columns sorted by id: the same answers as a mapping of ItemInfo, but a whole candidate
+    list is filtered with a few array operations (:meth:`allowed`) instead of one Python call per item, which is
+    what a large inventory needs. It is also callable and has ``get``, so it serves wherever an ItemInfoSource does.
+    """
+
+    def __init__(
+        self,
+        ids: Sequence[int] | np.ndarray,
+        *,
+        categories: Sequence[str],
+        prices: Sequence[float | None],
+        sizes: Sequence[Collection[str]],
+        genders: Sequence[str],
+    ) -> None:
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        order = np.argsort(ids, kind="stable")
+        self.ids = ids[order]
+        if len(self.ids) > 1 and np.any(self.ids[1:] == self.ids[:-1]):
+            raise ValueError("item ids must be unique")
+        self._categories, self._category = _codes(categories, order)
+        self._genders, self._gender = _codes(genders, order)
+        self._price = np.array([np.nan if p is None else float(p) for p in prices], dtype=np.float64)[order]
+        size_sets = [frozenset(sizes[i]) for i in order]
+        self._sizes = sorted(set().union(*size_sets)) if size_sets else []
+        column = {name: j for j, name in enumerate(self._sizes)}
+        self._size = np.zeros((len(self.ids), len(self._sizes)), dtype=bool)
+        for row, held in enumerate(size_sets):
+            self._size[row, [column[name] for name in held]] = True
+        self._size_sets = size_sets
+
+    @classmethod
+    def from_infos(cls, infos: Mapping[int, ItemInfo]) -> ItemTable:
+        keys = list(infos)
+        values = [infos[i] for i in keys]
+        return cls(
+            keys, categories=[v.category for v in values], prices=[v.price for v in values],
+            sizes=[v.sizes for v in values], genders=[v.gender for v in values],
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, item_id: object) -> bool:
+        return isinstance(item_id, (int, np.integer)) and self._row(int(item_id)) is not None
+
+    def _row(self, item_id: int) -> int | None:
+        at = int(np.searchsorted(self.ids, item_id))
+        return at if at < len(self.ids) and self.ids[at] == item_id else None
+
+    def rows(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Row of each id, -1 where the table does not know it."""
+        wanted = np.asarray(item_ids, dtype=np.int64).reshape(-1)
+        if not len(self.ids):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+        return np.where(self.ids[at] == wanted, at, -1)
+
+    def get(self, item_id: int, default: ItemInfo | None = None) -> ItemInfo | None:
+        row = self._row(int(item_id))
+        if row is None:
+            return default
+        price = self._price[row]
+        return ItemInfo(
+            category=self._categories[self._category[row]],
+            price=None if np.isnan(price) else float(price),
+            sizes=self._size_sets[row],
+            gender=self._genders[self._gender[row]],
+        )
+
+    __call__ = get
+
+    def categories_of(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Category name of each id ("" where unknown), as an object array."""
+        rows = self.rows(item_ids)
+        names = np.asarray([*self._categories, ""], dtype=object)
+        return names[np.where(rows >= 0, self._category[np.maximum(rows, 0)], len(self._categories))]
+
+    def allowed(self, item_ids: Sequence[int] | np.ndarray, filters: Filters) -> np.ndarray:
+        """``filters.allows(i, info(i))`` for every id at once, as a boolean array."""
+        ids = np.asarray(item_ids, dtype=np.int64).reshape(-1)
+        keep = np.ones(len(ids), dtype=bool)
+        if filters.exclude_ids:
+            keep &= ~np.isin(ids, np.fromiter(filters.exclude_ids, dtype=np.int64, count=len(filters.exclude_ids)))
+        if not filters.needs_info:
+            return keep
+        rows = self.rows(ids)
+        keep &= rows >= 0
+        rows = np.maximum(rows, 0)
+        if filters.categories is not None:
+            keep &= np.isin(self._category[rows], _wanted_codes(self._categories, filters.categories))
+        if filters.min_price is not None or filters.max_price is not None:
+            price = self._price[rows]
+            keep &= ~np.isnan(price)
+            if filters.min_price is not None:
+                keep &= price >= filters.min_price
+            if filters.max_price is not None:
+                keep &= price <= filters.max_price
+        if filters.sizes is not None:
+            columns = [j for j, name in enumerate(self._sizes) if name in filters.sizes]
+            keep &= self._size[rows][:, columns].any(axis=1) if columns else False
+        if filters.genders is not None:
+            keep &= np.isin(self._gender[rows], _wanted_codes(self._genders, filters.genders))
+        return keep
+
+
+def _codes(values: Sequence[str], order: np.ndarray) -> tuple[list[str], np.ndarray]:
+    names = sorted(set(values))
+    code = {name: j for j, name in enumerate(names)}
+    return names, np.array([code[values[i]] for i in order], dtype=np.int32)
+
+
+def _wanted_codes(names: list[str], wanted: Collection[str]) -> np.ndarray:
+    return np.array([j for j, name in enumerate(names) if name in wanted], dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -270,24 +386,41 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, *, mmr_lambda: float
     return picked
 
 
-@dataclass
-class _Pool:
-    """Candidates gathered over several queries: best relevance and the query (cluster) that found it."""
+def _pool(found: Sequence[Sequence[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidates gathered over several queries, each once, in first-seen order, with its best relevance and the
+    query (cluster) that found it at that relevance (the first one on a tie)."""
+    sizes = [len(neighbours) for neighbours in found]
+    if not sum(sizes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    ids = np.fromiter((i for neighbours in found for i, _ in neighbours), dtype=np.int64, count=sum(sizes))
+    dist = np.fromiter((d for neighbours in found for _, d in neighbours), dtype=np.float64, count=sum(sizes))
+    cluster = np.repeat(np.arange(len(found), dtype=np.int64), sizes)
+    rel = 1.0 - dist * dist / 2.0
+    seen = np.arange(len(ids))
+    by_item = np.lexsort((seen, -rel, ids))  # per id: best relevance first, earliest on a tie
+    first_of_item = np.ones(len(ids), dtype=bool)
+    first_of_item[1:] = ids[by_item][1:] != ids[by_item][:-1]
+    best = by_item[first_of_item]
+    _, first_seen = np.unique(ids, return_index=True)  # aligned with best: both sorted by id
+    order = np.argsort(first_seen, kind="stable")
+    best = best[order]
+    return ids[best], rel[best].astype(np.float32), cluster[best]
 
-    ids: list[int] = field(default_factory=list)
-    relevance: list[float] = field(default_factory=list)
-    cluster: list[int] = field(default_factory=list)
-    _where: dict[int, int] = field(default_factory=dict)
 
-    def add(self, item_id: int, rel: float, cluster: int) -> None:
-        at = self._where.get(item_id)
-        if at is None:
-            self._where[item_id] = len(self.ids)
-            self.ids.append(item_id)
-            self.relevance.append(rel)
-            self.cluster.append(cluster)
-        elif rel > self.relevance[at]:
-            self.relevance[at], self.cluster[at] = rel, cluster
+def _allowed(ids: np.ndarray, filters: Filters, item_info: ItemInfoSource) -> np.ndarray:
+    if isinstance(item_info, ItemTable):
+        return item_info.allowed(ids, filters)
+    info = _info_getter(item_info)
+    return np.fromiter((filters.allows(int(i), info(int(i))) for i in ids), dtype=bool, count=len(ids))
+
+
+def vectors_of(index: VectorIndex, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The index's vectors of ``item_ids`` as one float32 matrix: one gather when the index offers ``vectors_for``,
+    else one ``vector`` call per id."""
+    batch = getattr(index, "vectors_for", None)
+    if batch is not None:
+        return np.asarray(batch(item_ids), dtype=np.float32)
+    return np.stack([index.vector(int(i)) for i in item_ids]) if len(item_ids) else np.zeros((0, index.dim), np.float32)
 
 
 def recommend(
@@ -311,6 +444,7 @@ def recommend(
     max_clusters: int = 5,
     max_rounds: int = 4,
     search_k: int | None = None,
+    profile: Profile | None = None,
 ) -> list[Recommendation]:
     """Up to ``k`` items for the owner of ``owned_vectors`` (rows aligned with ``owned_ids``); see the module doc.
 
@@ -318,6 +452,9 @@ def recommend(
     wardrobe built from inventory items; garment ids that are not in the index are simply never matched).
     ``rng=None`` draws fresh noise; pass ``np.random.default_rng(seed)`` for a reproducible list. When filters
     leave fewer than ``2 * k`` candidates the fetch grows x4 per round, at most ``max_rounds`` rounds.
+    ``profile``: a :func:`build_profile` result computed earlier from the same owned, liked and disliked vectors
+    (a caller's cache); the clustering is then skipped and ``liked_vectors``/``disliked_vectors`` are not read.
+    An :class:`ItemTable` as ``item_info`` filters the candidates in a few array operations.
     """
     if k <= 0:
         return []
@@ -328,30 +465,25 @@ def recommend(
         raise ValueError(f"{len(owned_ids)} owned ids but {len(owned)} owned vectors")
     rng = rng if rng is not None else np.random.default_rng()
     filters = filters or Filters()
-    profile = build_profile(
-        owned, liked_vectors=liked_vectors, disliked_vectors=disliked_vectors, like_weight=like_weight,
-        dislike_weight=dislike_weight, max_clusters=max_clusters,
-    )
+    if profile is None:
+        profile = build_profile(
+            owned, liked_vectors=liked_vectors, disliked_vectors=disliked_vectors, like_weight=like_weight,
+            dislike_weight=dislike_weight, max_clusters=max_clusters,
+        )
     queries = add_noise(profile.centroids, sigma=sigma, rng=rng)
     exclude = set(map(int, owned_ids)) | set(filters.exclude_ids)
-    info = _info_getter(item_info)
     fetch = k * max(1, overfetch)
     for _ in range(max(1, max_rounds)):
-        pool = _Pool()
         found = index.query_batch(queries, min(fetch, len(index)), search_k=search_k, exclude=exclude)
-        for cluster, neighbours in enumerate(found):
-            for item_id, distance in neighbours:
-                pool.add(item_id, 1.0 - distance * distance / 2.0, cluster)
-        keep = [j for j, item_id in enumerate(pool.ids) if filters.allows(item_id, info(item_id))]
-        if len(keep) >= 2 * k or fetch >= len(index):
+        ids, relevance, clusters = _pool(found)
+        allowed = _allowed(ids, filters, item_info)
+        if int(allowed.sum()) >= 2 * k or fetch >= len(index):
             break
         fetch *= 4  # strict filters: widen the search rather than return a short list
-    if not keep:
+    ids, relevance, clusters = ids[allowed], relevance[allowed], clusters[allowed]
+    if not len(ids):
         return []
-    ids = np.array([pool.ids[j] for j in keep], dtype=np.int64)
-    relevance = np.array([pool.relevance[j] for j in keep], dtype=np.float32)
-    clusters = np.array([pool.cluster[j] for j in keep], dtype=np.int64)
-    vectors = normalise(np.stack([index.vector(int(i)) for i in ids]))
+    vectors = normalise(vectors_of(index, ids))
     nearest_owned: np.ndarray | None = None
     if len(owned):
         to_owned = vectors @ owned.T

@@ -12,6 +12,7 @@ in one query, and kept beside the index: per-candidate queries would cost a roun
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -24,10 +25,22 @@ from typing import IO
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Max
 
 from ml.index import normalise
-from ml.ranking import COMPLEMENTS, Filters, ItemInfo, Recommendation, pairs_with, recommend, similar_to
+from ml.ranking import (
+    COMPLEMENTS,
+    Filters,
+    ItemTable,
+    Profile,
+    Recommendation,
+    build_profile,
+    pairs_with,
+    recommend,
+    similar_to,
+    vectors_of,
+)
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors import ActiveIndex, current_index
 from recommender.services.inventory import _CLOTHING_SIZES, _SHOE_SIZES
@@ -165,7 +178,7 @@ class Pairings:
 class _InfoCache:
     index: object
     loaded_at: float
-    info: dict[int, ItemInfo]
+    info: ItemTable
     stamp: object = None
 
 
@@ -173,18 +186,10 @@ _info_lock = threading.Lock()
 _info_cache: _InfoCache | None = None
 
 
-def _to_info(category: str, price, sizes, gender: str) -> ItemInfo:
-    return ItemInfo(
-        category=category or "",
-        price=float(price) if price is not None else None,
-        sizes=frozenset(str(s).upper() for s in (sizes or ())),
-        gender=gender or "",
-    )
-
-
-def item_info_for(index: ActiveIndex) -> dict[int, ItemInfo]:
-    """Metadata of every active item, keyed by id: read in one query per mapped index and inventory change (one
-    indexed max(updated_at) per call tells), so a retired or repriced item is seen on the next request."""
+def item_info_for(index: ActiveIndex) -> ItemTable:
+    """Metadata of every active item as numpy columns (an ItemTable: filters run over a whole candidate list at
+    once), read in one query per mapped index and inventory change (one indexed max(updated_at) per call tells), so
+    a retired or repriced item is seen on the next request."""
     global _info_cache
     stamp = InventoryItem.objects.aggregate(latest=Max("updated_at"))["latest"]
     cached = _info_cache
@@ -195,7 +200,14 @@ def item_info_for(index: ActiveIndex) -> dict[int, ItemInfo]:
         if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
             return cached.info
         rows = InventoryItem.objects.filter(is_active=True).values_list("pk", "category", "price", "sizes", "gender")
-        info = {pk: _to_info(c, p, s, g) for pk, c, p, s, g in rows.iterator(chunk_size=5000)}
+        ids, categories, prices, sizes, genders = [], [], [], [], []
+        for pk, category, price, item_sizes, gender in rows.iterator(chunk_size=5000):
+            ids.append(pk)
+            categories.append(category or "")
+            prices.append(float(price) if price is not None else None)
+            sizes.append(frozenset(str(x).upper() for x in (item_sizes or ())))
+            genders.append(gender or "")
+        info = ItemTable(ids, categories=categories, prices=prices, sizes=sizes, genders=genders)
         _info_cache = _InfoCache(index=index, loaded_at=time.monotonic(), info=info, stamp=stamp)
         return info
 
@@ -213,41 +225,77 @@ def _vector(blob) -> np.ndarray:
     return np.frombuffer(bytes(blob), dtype="<f4")
 
 
-def _owned(user: AbstractBaseUser, model_version: str) -> tuple[list[int], np.ndarray]:
-    rows = list(
-        Garment.objects.filter(owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version)
-        .order_by("pk")
-        .values_list("pk", "embedding")
-    )
-    if not rows:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    return [pk for pk, _ in rows], np.vstack([_vector(b) for _, b in rows])
-
-
 def _feedback(user: AbstractBaseUser) -> dict[int, str]:
     return dict(Feedback.objects.filter(user=user).values_list("item_id", "kind"))
-
-
-def _item_vectors(index: ActiveIndex, ids: Iterable[int]) -> np.ndarray | None:
-    rows = [index.vector(i) for i in ids if i in index]
-    return np.vstack(rows) if rows else None
 
 
 def _new_seed() -> int:
     return int(np.random.default_rng().integers(1, 2**31 - 1))
 
 
+@dataclass(frozen=True)
+class _ClosetProfile:
+    """What a For you list needs from the closet and feedback besides the noise: cached, so a refresh skips the
+    clustering and the vector reads."""
+
+    owned_ids: list[int]  # garment pks, ascending
+    owned_vectors: np.ndarray  # (n, d) float32, aligned with owned_ids
+    profile: Profile
+
+
+def _profile_key(user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Garment], feedback: dict[int, str]) -> str:
+    """Changes whenever the profile would: a garment (re-)embedded, added or removed, any feedback, another index."""
+    state = repr((
+        index.model_version,
+        getattr(index.version, "pk", None),
+        [(g.pk, g.embedding_version, g.embedding_updated_at and g.embedding_updated_at.isoformat()) for g in ready],
+        sorted(feedback.items()),
+    ))
+    return f"recs:profile:{user.pk}:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
+
+
+def _closet_profile(
+    user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Garment], *, liked: Sequence[int], disliked: Sequence[int],
+    feedback: dict[int, str],
+) -> _ClosetProfile:
+    key = _profile_key(user, index, ready, feedback)
+    cached = cache.get(key)
+    if isinstance(cached, _ClosetProfile):
+        return cached
+    rows = list(
+        Garment.objects.filter(pk__in=[g.pk for g in ready], embedding_state=EmbeddingState.READY)
+        .order_by("pk")
+        .values_list("pk", "embedding")
+    )
+    owned_ids = [pk for pk, _ in rows]
+    owned = normalise(np.vstack([_vector(b) for _, b in rows])) if rows else np.zeros((0, index.dim), dtype=np.float32)
+    profile = build_profile(
+        owned, liked_vectors=_item_vectors(index, liked), disliked_vectors=_item_vectors(index, disliked),
+    )
+    closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile)
+    cache.set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    return closet
+
+
+def _item_vectors(index: ActiveIndex, ids: Iterable[int]) -> np.ndarray | None:
+    held = [i for i in ids if i in index]
+    return vectors_of(_raw(index), held) if held else None
+
+
 def recommendations_for(
     *, user: AbstractBaseUser, filters: RecommendationFilters | None = None, seed: int | None = None, k: int = 24
 ) -> RecommendationPage:
     """The For you list: near the user's closet profile, pulled toward likes and away from hides, never a hidden,
-    retired or owned-duplicate item. ``seed`` reproduces a list exactly; None draws a new one (returned in the page)."""
+    retired or owned-duplicate item. ``seed`` reproduces a list exactly; None draws a new one (returned in the page).
+
+    The profile (k-means over the closet, likes and hides folded in) is cached per closet and feedback state
+    (RECOMMENDER_PROFILE_CACHE_SECONDS), so a refresh costs the noisy queries, the filters and the re-rank only."""
     filters = filters or RecommendationFilters()
     seed = seed if seed is not None else _new_seed()
     page = RecommendationPage(state="ready", seed=seed, filters=filters)
-    garments = list(Garment.objects.filter(owner=user).values_list("pk", "embedding_state"))
+    garments = list(Garment.objects.filter(owner=user).defer("embedding").order_by("pk"))
     page.garment_count = len(garments)
-    page.waiting_ids = [pk for pk, state in garments if state in (EmbeddingState.PENDING, EmbeddingState.PROCESSING)]
+    page.waiting_ids = [g.pk for g in garments if g.embedding_state in (EmbeddingState.PENDING, EmbeddingState.PROCESSING)]
     index = current_index()
     if index is None or len(index) == 0:
         page.state = "no_inventory"
@@ -256,25 +304,32 @@ def recommendations_for(
     feedback = _feedback(user)
     excluded = [i for i, kind in feedback.items() if kind != Feedback.Kind.LIKE]
     liked = [i for i, kind in feedback.items() if kind == Feedback.Kind.LIKE]
-    owned_ids, owned_vectors = _owned(user, index.model_version)
+    ready = [
+        g for g in garments if g.embedding_state == EmbeddingState.READY and g.embedding_version == index.model_version
+    ]
     info = item_info_for(index)
-    if not owned_ids:
+    if not ready:
         page.state = "embedding" if page.waiting_ids else "onboarding"
+        page.cards = _onboarding(index, info, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
+        return page
+    closet = _closet_profile(user, index, ready, liked=liked, disliked=excluded, feedback=feedback)
+    if not closet.owned_ids:  # embeddings were reset between the two reads
+        page.state = "embedding"
         page.cards = _onboarding(index, info, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
         return page
     recs = recommend(
         _raw(index),
-        [-pk for pk in owned_ids],
-        owned_vectors,
+        [-pk for pk in closet.owned_ids],
+        closet.owned_vectors,
         k=k,
         item_info=info,
         filters=_active_only(filters.to_ml(exclude_ids=[*excluded, *liked])),
         sigma=settings.RECOMMENDER_NOISE_SIGMA,
         rng=np.random.default_rng(seed),
-        liked_vectors=_item_vectors(index, liked),
-        disliked_vectors=_item_vectors(index, excluded),
+        profile=closet.profile,
+        overfetch=settings.RECOMMENDER_OVERFETCH,
     )
-    page.cards = _cards(recs, user=user, feedback=feedback)
+    page.cards = _cards(recs, garments={g.pk: g for g in ready}, feedback=feedback)
     page.groups = _groups(page.cards)
     return page
 
@@ -293,10 +348,10 @@ def _active_only(filters: Filters) -> Filters:
     return Filters(categories=frozenset(taxonomy.CATEGORIES), exclude_ids=filters.exclude_ids)
 
 
-def _cards(recs: Sequence[Recommendation], *, user: AbstractBaseUser, feedback: dict[int, str]) -> list[RecommendationCard]:
-    items = InventoryItem.objects.filter(is_active=True).defer("embedding").in_bulk([r.item_id for r in recs])
-    owned_ids = {-r.because_owned_id for r in recs if r.because_owned_id is not None}
-    garments = Garment.objects.filter(owner=user).defer("embedding").in_bulk(owned_ids)
+def _cards(recs: Sequence[Recommendation], *, garments: dict[int, Garment], feedback: dict[int, str]) -> list[RecommendationCard]:
+    """Rows for the chosen items in one query; active ones only (an item retired since the metadata was read is
+    dropped here). ``garments``: the user's garments by pk, already read, for the "because you own" line."""
+    items = InventoryItem.objects.filter(is_active=True).defer("embedding", "embedding_error").in_bulk([r.item_id for r in recs])
     return [
         RecommendationCard(
             item=items[r.item_id],
@@ -332,18 +387,18 @@ def _groups(cards: list[RecommendationCard]) -> list[RecommendationGroup]:
 
 
 def _onboarding(
-    index: ActiveIndex, info: dict[int, ItemInfo], filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int
+    index: ActiveIndex, info: ItemTable, filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int
 ) -> list[RecommendationCard]:
     """A diverse starter set: a seeded draw over the index, taken round-robin over the popular categories."""
     rng = np.random.default_rng(seed)
     ml_filters = filters.to_ml(exclude_ids=excluded)
     ids = np.asarray(index.ids)
     sample = ids[rng.permutation(len(ids))[: min(len(ids), k * 60)]]
+    categories = info.categories_of(sample)
+    usable = info.allowed(sample, ml_filters) & np.isin(categories, ONBOARDING_CATEGORIES)
     queues: dict[str, list[int]] = {c: [] for c in ONBOARDING_CATEGORIES}
-    for item_id in map(int, sample):
-        meta = info.get(item_id)
-        if meta is not None and meta.category in queues and ml_filters.allows(item_id, meta):
-            queues[meta.category].append(item_id)
+    for item_id, category in zip(sample[usable].tolist(), categories[usable].tolist()):
+        queues[category].append(item_id)
     chosen: list[int] = []
     while len(chosen) < k and any(queues.values()):
         for queue in queues.values():

@@ -50,6 +50,12 @@ class ActiveIndex:
     def vector(self, item_id: int) -> np.ndarray:
         return self.index.vector(item_id)
 
+    def vectors_for(self, item_ids) -> np.ndarray:
+        """Many vectors in one read (see ml.ranking.vectors_of); the wrapped index's gather when it has one."""
+        from ml.ranking import vectors_of
+
+        return vectors_of(self.index, item_ids)
+
     def query(
         self, vector: np.ndarray, k: int, *, search_k: int | None = None, exclude: Collection[int] = ()
     ) -> Neighbours:
@@ -94,7 +100,10 @@ def _fallback_vectors(model_version: str):
 
 def _load(pointer: IndexVersion | None) -> ActiveIndex | None:
     if pointer is not None:
-        index = load_index(pointer.folder, expected_version=pointer.model_version, fallback=_fallback_vectors(pointer.model_version))
+        index = load_index(
+            pointer.folder, expected_version=pointer.model_version, fallback=_fallback_vectors(pointer.model_version),
+            search_k=settings.RECOMMENDER_ANN_SEARCH_K or None, overfetch=settings.RECOMMENDER_ANN_OVERFETCH or None,
+        )
         return ActiveIndex(index, version=pointer)
     from recommender.services.index import majority_model_version, read_vectors
 
