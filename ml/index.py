@@ -49,7 +49,7 @@ META_FILE = "meta.json"
 METRICS = ("euclidean", "angular")
 
 # Chosen from bench/ann.py (see docs/benchmarks.md, "Approximate nearest neighbours").
-DEFAULT_N_TREES = 20
+DEFAULT_N_TREES = 10
 DEFAULT_PCA_DIMS = 128
 DEFAULT_SEARCH_K = 3_000
 DEFAULT_OVERFETCH = 10
