@@ -53,6 +53,7 @@ DEFAULT_N_TREES = 10
 DEFAULT_PCA_DIMS = 128
 DEFAULT_SEARCH_K = 3_000
 DEFAULT_OVERFETCH = 10
+MAX_RERANK = 2_000  # a large k (the recommender asks for hundreds) is its own over-fetch; cap the exact re-rank
 _CHUNK = 8192
 
 Neighbours = list[tuple[int, float]]
@@ -281,7 +282,8 @@ class AnnoyVectorIndex:
     """An Annoy forest over (optionally PCA-projected) vectors, with exact re-ranking on the full vectors.
 
     Build with :meth:`build` (writes a complete folder), open with :meth:`load` (verifies, then mmaps, so web
-    processes share pages). Queries fetch ``k * overfetch`` candidates with ``search_k`` and re-score them exactly.
+    processes share pages). Queries fetch ``k * overfetch`` candidates (at most MAX_RERANK unless k itself is larger)
+    with ``search_k`` and re-score them exactly.
     """
 
     kind = "annoy"
@@ -461,7 +463,8 @@ class AnnoyVectorIndex:
         if q.shape[1] != self.dim:
             raise ValueError(f"query has {q.shape[1]} dims; index has {self.dim}")
         excluded = _excluded_positions(self._idmap, exclude)
-        fetch = (k + len(excluded)) * self.overfetch
+        wanted = k + len(excluded)
+        fetch = max(wanted, min(wanted * self.overfetch, MAX_RERANK))
         positions = self.candidates(q[0], fetch, search_k=search_k)
         if len(positions) == 0:
             return []
