@@ -14,11 +14,15 @@ What it does (on the database in DATABASE_URL, which it migrates and fills: use 
    database), http.client keep-alive to 127.0.0.1, a fresh seed per request (every request is a new list),
    bounded by ``--seconds`` and ``--max-requests`` per endpoint after a short warm-up. Prints throughput,
    p50/p90/p99 and errors (non-200 or socket errors).
-5. In-process: ml.ranking.recommend on the 35k index (and the full selector with its database reads), then on
-   1,000,000 synthetic vectors (``--million-dims`` wide after PCA-free random projection, Annoy ``--million-trees``)
-   unless ``--skip-million``.
+5. In-process (one BLAS thread, like the served processes): ml.ranking.recommend on the 35k index with the
+   profile cached (what a refresh costs) and computed (after a closet or feedback change), the full selector with
+   its database reads, the exact fallback; then, unless ``--skip-million``, 1,000,000 synthetic items:
+   ``--million-dims``-wide vectors generated in chunks into a float16 memmap, an Annoy index over their
+   ``--million-pca`` PCA projection (``--million-trees``) with the full vectors stored float16 for the exact
+   re-rank, and the item metadata as an ItemTable (1M rows are not put in Postgres: the selector's database part
+   does not grow with the inventory, the query does).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cs_recs_bench .venv/bin/python -m bench.web \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cs_perf_bench .venv/bin/python -m bench.web \
         --data ../shared/datasets/fashion-products
 """
 from __future__ import annotations
@@ -35,12 +39,19 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 DIM = 1664
 MODEL = "bench-synthetic-1664"
-SERVER_ENV = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "0"}
+# One BLAS thread per process: the matrices of one query are small, and multithreaded BLAS in every web worker
+# only makes them fight over the two cores (part of the serving configuration measured here).
+SERVER_ENV = {
+    "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_SECURE_SSL_REDIRECT": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+}
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy loads, for the in-process timings too
+
+import numpy as np  # noqa: E402
 
 
 def _setup_django(index_dir: Path, media_dir: Path) -> None:
@@ -60,11 +71,15 @@ def _setup_django(index_dir: Path, media_dir: Path) -> None:
     settings.ML_INDEX_DIR = index_dir
 
 
-def clustered_units(n: int, dim: int, *, centres: int, seed: int, spread: float = 0.6) -> np.ndarray:
+def clustered_units(
+    n: int, dim: int, *, centres: int, seed: int, spread: float = 0.6, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Unit vectors around ``centres`` random directions, written in 50k-row chunks (into ``out``, e.g. a float16
+    memmap, when given, so 1M x 1664 never sits in memory as float32)."""
     rng = np.random.default_rng(seed)
     c = rng.normal(size=(centres, dim)).astype(np.float32)
     c /= np.linalg.norm(c, axis=1, keepdims=True)
-    out = np.empty((n, dim), dtype=np.float32)
+    out = np.empty((n, dim), dtype=np.float32) if out is None else out
     for start in range(0, n, 50_000):
         m = min(50_000, n - start)
         x = c[rng.integers(centres, size=m)] + spread * rng.normal(size=(m, dim)).astype(np.float32) / np.sqrt(dim)
@@ -264,6 +279,8 @@ def main() -> None:
     ap.add_argument("--million", type=int, default=1_000_000)
     ap.add_argument("--million-dims", type=int, default=DIM)
     ap.add_argument("--million-trees", type=int, default=10)
+    ap.add_argument("--million-pca", type=int, default=128, help="Annoy over this many PCA dims (0: the full vectors)")
+    ap.add_argument("--redis", default="", help="REDIS_URL for the served site's cache (default: local memory)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
@@ -286,6 +303,8 @@ def main() -> None:
 
     static_root = work / "static"
     env = dict(os.environ, **SERVER_ENV, DJANGO_STATIC_ROOT=str(static_root), HF_HUB_OFFLINE="1")
+    if args.redis:
+        env["REDIS_URL"] = args.redis
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     proc = start_gunicorn(args.port, args.workers, args.threads, env)
     results = {}
@@ -306,54 +325,100 @@ def main() -> None:
         print(f"{name:<24}{r['requests']:>9}{r['errors']:>8}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p90']:>9.1f}{r['p99']:>9.1f}"
               + (f"  {r['error_kinds']}" if r["errors"] else ""))
 
-    # --- in-process server time -------------------------------------------------------------------------------
+    # --- in-process server time ---------------------------------------------------------------------------------
+    from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from ml.index import AnnoyVectorIndex, ExactIndex
-    from ml.ranking import recommend
+    from ml.index import ExactIndex
+    from ml.ranking import build_profile, recommend
     from recommender import recommendations
     from recommender.selectors import current_index
     from wardrobe.models import Garment
 
     user = get_user_model().objects.get(pk=user_ids[0])
     index = current_index()
+    raw = getattr(index, "index", index)
     info = recommendations.item_info_for(index)
-    owned = list(Garment.objects.filter(owner=user).values_list("pk", "embedding"))
+    owned = list(Garment.objects.filter(owner=user).order_by("pk").values_list("pk", "embedding"))
     owned_ids = [-pk for pk, _ in owned]
     owned_vectors = np.vstack([np.frombuffer(bytes(b), dtype="<f4") for _, b in owned])
+    profile = build_profile(owned_vectors)
+    print(f"in-process user: closet of {len(owned_ids)}, {profile.k} profile centroids", flush=True)
     rng = np.random.default_rng(0)
+    serving = dict(k=24, item_info=info, rng=rng, overfetch=settings.RECOMMENDER_OVERFETCH)
+    ann = f"Annoy pca={raw.pca_dims if hasattr(raw, 'pca_dims') else '-'}, search_k {getattr(raw, 'search_k', '-')}, re-rank x{getattr(raw, 'overfetch', '-')}"
     rows = []
-    rows.append((f"{len(index)} items, ml.ranking.recommend (Annoy + active filter)",
-                 *time_query(lambda: recommend(index, owned_ids, owned_vectors, k=24, item_info=info, rng=rng), repeats=args.repeats)))
-    rows.append((f"{len(index)} items, recommendations_for (DB reads + rows)",
+    rows.append((f"{len(index)} items, ml.ranking.recommend, cached profile ({ann})",
+                 *time_query(lambda: recommend(raw, owned_ids, owned_vectors, profile=profile, **serving), repeats=args.repeats)))
+    rows.append((f"{len(index)} items, ml.ranking.recommend, profile computed (k-means: a closet or feedback change)",
+                 *time_query(lambda: recommend(raw, owned_ids, owned_vectors, **serving), repeats=args.repeats)))
+    rows.append((f"{len(index)} items, recommendations_for (all database reads + rows, profile cache warm)",
                  *time_query(lambda: recommendations.recommendations_for(user=user, k=24), repeats=args.repeats)))
-    exact = ExactIndex(index.ids, np.stack([index.vector(int(i)) for i in index.ids]), model_version=MODEL)
-    rows.append((f"{len(index)} items, ml.ranking.recommend, exact search (fallback)",
-                 *time_query(lambda: recommend(exact, owned_ids, owned_vectors, k=24, item_info=info, rng=rng), repeats=max(5, args.repeats // 5))))
+    exact = ExactIndex(index.ids, raw.vectors_for(index.ids), model_version=MODEL)
+    rows.append((f"{len(index)} items, ml.ranking.recommend, cached profile, exact search (the fallback)",
+                 *time_query(lambda: recommend(exact, owned_ids, owned_vectors, profile=profile, **serving), repeats=max(5, args.repeats // 5))))
     del exact
 
     if not args.skip_million:
-        n, d = args.million, args.million_dims
-        t0 = time.perf_counter()
-        vectors = clustered_units(n, d, centres=2000, seed=7)
-        ids = np.arange(1, n + 1, dtype=np.int64)
-        folder = work / "million"
-        AnnoyVectorIndex.build(folder, ids, vectors, model_version="m", n_trees=args.million_trees, vector_dtype="float16")
-        build_s = time.perf_counter() - t0
-        big = AnnoyVectorIndex.load(folder, expected_version="m")
-        cats = ["tops", "bottoms", "shoes", "dresses", "outerwear", "bags", "accessories"]
-        from ml.ranking import ItemInfo
+        rows.extend(million_rows(args, work, serving=dict(serving, item_info=None), rng=rng))
 
-        big_info = {int(i): ItemInfo(category=cats[int(i) % 7], price=float(10 + int(i) % 150), gender="Women") for i in ids}
-        closet_rows = vectors[rng.integers(n, size=args.closet)] + 0.02
-        closet_ids = [-(i + 1) for i in range(args.closet)]
-        del vectors
-        rows.append((f"{n} items ({d}-d, {args.million_trees} trees, built in {build_s:.0f}s), ml.ranking.recommend",
-                     *time_query(lambda: recommend(big, closet_ids, closet_rows, k=24, item_info=big_info, rng=rng), repeats=args.repeats)))
-
-    print(f"\n{'one recommendation query (server time, in-process)':<96}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"\n{'one recommendation query (server time, in-process, one BLAS thread)':<110}{'p50 ms':>9}{'p99 ms':>9}")
     for name, p50, p99 in rows:
-        print(f"{name:<96}{p50:>9.1f}{p99:>9.1f}")
+        print(f"{name:<110}{p50:>9.1f}{p99:>9.1f}")
+
+
+def million_rows(args, work: Path, *, serving: dict, rng: np.random.Generator) -> list[tuple[str, float, float]]:
+    """ml.ranking.recommend over ``--million`` synthetic items: full vectors stored float16 (what the index keeps
+    for the exact re-rank), Annoy over their PCA projection, item metadata as an ItemTable."""
+    from django.conf import settings
+
+    from ml.index import AnnoyVectorIndex
+    from ml.ranking import Filters, ItemTable, build_profile, recommend
+
+    n, d = args.million, args.million_dims
+    t0 = time.perf_counter()
+    source = np.lib.format.open_memmap(work / "million-source.npy", mode="w+", dtype="float16", shape=(n, d))
+    clustered_units(n, d, centres=2000, seed=7, out=source)
+    gen_s = time.perf_counter() - t0
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    folder = work / "million"
+    t0 = time.perf_counter()
+    AnnoyVectorIndex.build(
+        folder, ids, source, model_version="m", n_trees=args.million_trees, pca_dims=args.million_pca or None,
+        vector_dtype="float16", search_k=settings.RECOMMENDER_ANN_SEARCH_K, overfetch=settings.RECOMMENDER_ANN_OVERFETCH,
+    )
+    build_s = time.perf_counter() - t0
+    # A closet of three styles (like the served users' closets of several clusters): items around three anchors.
+    anchors = np.asarray(source[rng.integers(n, size=3)], dtype=np.float32)
+    closet_rows = anchors[np.arange(args.closet) % 3] + 0.3 * rng.normal(size=(args.closet, d)).astype(np.float32) / np.sqrt(d)
+    del source
+    (work / "million-source.npy").unlink()
+    big = AnnoyVectorIndex.load(folder, expected_version="m", verify_checksums=False)
+    sizes = ["XS", "S", "M", "L", "XL"]
+    cats = ["tops", "bottoms", "shoes", "dresses", "outerwear", "bags", "accessories"]
+    t0 = time.perf_counter()
+    table = ItemTable(
+        ids, categories=[cats[i % 7] for i in range(n)], prices=(10.0 + ids % 150).tolist(),
+        sizes=[(sizes[i % 5],) for i in range(n)], genders=[("Women", "Men", "Unisex")[i % 3] for i in range(n)],
+    )
+    table_s = time.perf_counter() - t0
+    files_mb = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+    print(f"1M index: vectors generated in {gen_s:.0f}s, built in {build_s:.0f}s ({files_mb:.0f} MB on disk: "
+          f"{n} x {d} float16 + Annoy pca={args.million_pca}), ItemTable in {table_s:.1f}s", flush=True)
+    closet_ids = [-(i + 1) for i in range(args.closet)]
+    profile = build_profile(closet_rows)
+    label = f"{n} items ({d}-d float16, Annoy pca={args.million_pca}, {args.million_trees} trees, {profile.k} profile centroids)"
+    serving = dict(serving, item_info=table)
+    women_shoes = dict(serving, filters=Filters(
+        categories=frozenset({"shoes"}), genders=frozenset({"Women", "Unisex"}), max_price=60.0))
+    return [
+        (f"{label}, ml.ranking.recommend, cached profile",
+         *time_query(lambda: recommend(big, closet_ids, closet_rows, profile=profile, **serving), repeats=args.repeats)),
+        (f"{label}, same + filters (shoes, Women/Unisex, <= 60)",
+         *time_query(lambda: recommend(big, closet_ids, closet_rows, profile=profile, **women_shoes), repeats=args.repeats)),
+        (f"{label}, ml.ranking.recommend, profile computed",
+         *time_query(lambda: recommend(big, closet_ids, closet_rows, **serving), repeats=args.repeats)),
+    ]
 
 
 if __name__ == "__main__":
