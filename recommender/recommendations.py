@@ -13,6 +13,7 @@ in one query, and kept beside the index: per-candidate queries would cost a roun
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -47,6 +48,8 @@ from recommender.services.inventory import _CLOTHING_SIZES, _SHOE_SIZES
 from wardrobe import taxonomy
 from wardrobe.images import ImageRejected, normalise_image
 from wardrobe.models import Garment
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "ImageRejected",
@@ -259,7 +262,11 @@ def _closet_profile(
     feedback: dict[int, str],
 ) -> _ClosetProfile:
     key = _profile_key(user, index, ready, feedback)
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage costs the k-means, never the page
+        logger.warning("profile cache unavailable; computing the profile", exc_info=True)
+        cached = None
     if isinstance(cached, _ClosetProfile):
         return cached
     rows = list(
@@ -273,7 +280,10 @@ def _closet_profile(
         owned, liked_vectors=_item_vectors(index, liked), disliked_vectors=_item_vectors(index, disliked),
     )
     closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile)
-    cache.set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    try:
+        cache.set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("profile cache unavailable; profile not stored", exc_info=True)
     return closet
 
 
