@@ -414,6 +414,38 @@ def _allowed(ids: np.ndarray, filters: Filters, item_info: ItemInfoSource) -> np
     return np.fromiter((filters.allows(int(i), info(int(i))) for i in ids), dtype=bool, count=len(ids))
 
 
+def _exposes_candidates(index: VectorIndex) -> bool:
+    return callable(getattr(index, "candidates", None)) and hasattr(index, "vectors") and hasattr(index, "overfetch")
+
+
+def _filtered_query_batch(
+    index, queries: np.ndarray, k: int, *, search_k: int | None, exclude: Collection[int], filters: Filters,
+    table: ItemTable,
+) -> list[list[tuple[int, float]]]:
+    """``index.query_batch`` for an ANN index that exposes its candidates (AnnoyVectorIndex): the same candidate
+    count, but candidates the filters or ``exclude`` refuse are dropped before the exact re-rank, so a strict filter
+    neither pays for re-ranking rows it will throw away nor needs as many widening rounds."""
+    excluded = np.fromiter(map(int, exclude), dtype=np.int64, count=len(exclude)) if exclude else None
+    n = min(len(index), k * max(1, int(index.overfetch)))
+    base_search_k = search_k if search_k is not None else int(getattr(index, "search_k", n))
+    out = []
+    for q in normalise(np.atleast_2d(queries)):
+        positions = np.asarray(index.candidates(q, n, search_k=max(base_search_k, n)), dtype=np.int64)
+        ids = index.ids[positions]
+        keep = table.allowed(ids, filters)
+        if excluded is not None:
+            keep &= ~np.isin(ids, excluded)
+        positions = np.sort(positions[keep])
+        if not len(positions):
+            out.append([])
+            continue
+        sims = np.asarray(index.vectors[positions], dtype=np.float32) @ q
+        dist = np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, 4.0))
+        order = np.lexsort((index.ids[positions], dist))[:k]
+        out.append([(int(index.ids[positions[j]]), float(dist[j])) for j in order])
+    return out
+
+
 def vectors_of(index: VectorIndex, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
     """The index's vectors of ``item_ids`` as one float32 matrix: one gather when the index offers ``vectors_for``,
     else one ``vector`` call per id."""
@@ -474,7 +506,11 @@ def recommend(
     exclude = set(map(int, owned_ids)) | set(filters.exclude_ids)
     fetch = k * max(1, overfetch)
     for _ in range(max(1, max_rounds)):
-        found = index.query_batch(queries, min(fetch, len(index)), search_k=search_k, exclude=exclude)
+        if isinstance(item_info, ItemTable) and filters.needs_info and _exposes_candidates(index):
+            found = _filtered_query_batch(index, queries, min(fetch, len(index)), search_k=search_k, exclude=exclude,
+                                          filters=filters, table=item_info)
+        else:
+            found = index.query_batch(queries, min(fetch, len(index)), search_k=search_k, exclude=exclude)
         ids, relevance, clusters = _pool(found)
         allowed = _allowed(ids, filters, item_info)
         if int(allowed.sum()) >= 2 * k or fetch >= len(index):

@@ -59,3 +59,18 @@ def test_recommend_gives_the_same_list_with_a_table_as_with_a_mapping():
     with_map = recommend(index, [1, 2, 3, 4, 5, 6], owned, item_info=infos, rng=np.random.default_rng(7), **kw)
     with_table = recommend(index, [1, 2, 3, 4, 5, 6], owned, item_info=ItemTable.from_infos(infos), rng=np.random.default_rng(7), **kw)
     assert with_table == with_map and len(with_map) == 10
+
+
+def test_with_an_annoy_index_filtered_candidates_are_dropped_before_the_re_rank_and_every_result_passes(tmp_path):
+    from ml.index import AnnoyVectorIndex
+
+    infos = _infos(400, seed=3)
+    rng = np.random.default_rng(4)
+    index = AnnoyVectorIndex.build(tmp_path / "idx", list(infos), rng.normal(size=(400, 16)).astype(np.float32),
+                                   model_version="t", n_trees=5, pca_dims=None, vector_dtype="float32")
+    table = ItemTable.from_infos(infos)
+    filters = Filters(categories=frozenset({"shoes"}), genders=frozenset({"Women", "Unisex", ""}), exclude_ids=frozenset({102}))
+    recs = recommend(index, [-1, -2], rng.normal(size=(2, 16)).astype(np.float32), k=8, item_info=table,
+                     filters=filters, rng=np.random.default_rng(0))
+    assert len(recs) == 8
+    assert all(filters.allows(r.item_id, infos[r.item_id]) for r in recs)
