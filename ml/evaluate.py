@@ -32,11 +32,7 @@ K_RECOMMEND = 20
 AUTOTAG_NEIGHBOURS = 10
 GENDER_MIN_SHARE = 0.5  # of the non-Unisex votes of a closet's photos, for the gender filter
 USAGE_MIN_SHARE = 0.5
-SIMILAR_DUPLICATE = 0.99
-# A closet's gender is voted on as Men or Women: a girl's top looks like a woman's, and splitting the votes four
-# ways left kids' closets with no gender filter at all. The filter then admits the adult and the kids' items.
-ADULT_GENDER = {"Boys": "Men", "Girls": "Women"}
-KIDS_GENDER = {"Men": "Boys", "Women": "Girls"}  # ml.ranking.similar_to's default duplicate_threshold
+SIMILAR_DUPLICATE = 0.99  # ml.ranking.similar_to's default duplicate_threshold
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -513,9 +509,8 @@ class OursMethod(Method):
         scores[:, list(exclude)] = -np.inf
         near = _top_k(scores, AUTOTAG_NEIGHBOURS)
         suggestions = [
-            suggest_tags([{"gender": ADULT_GENDER.get(self.data.gender[j], self.data.gender[j]),
-                           "usage": self.data.usage[j]} for j in row],
-                         np.maximum(1 - scores[i, row], 0), fields=("gender", "usage"))
+            suggest_tags([self.data.labels(j) for j in row], np.maximum(1 - scores[i, row], 0),
+                         fields=("gender", "usage"))
             for i, row in enumerate(near)
         ]
         return {"gender": consensus(suggestions, "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"}),
@@ -539,8 +534,7 @@ class OursMethod(Method):
         filters, info = None, None
         if self.s.tag_filter:
             # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
-            genders = {tags["gender"], KIDS_GENDER.get(tags["gender"], ""), "Unisex"} - {""}
-            filters = Filters(genders=frozenset(genders) if tags["gender"] else None,
+            filters = Filters(genders=frozenset({tags["gender"], "Unisex"}) if tags["gender"] else None,
                               categories=frozenset({tags["usage"]}) if tags["usage"] else None)
             info = lambda i: ItemInfo(category=self.data.usage[i], gender=self.data.gender[i])  # noqa: E731
         found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, sigma=self.s.sigma,
