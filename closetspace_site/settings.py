@@ -147,8 +147,8 @@ SPECTACULAR_SETTINGS = {
 # Cache: Redis when REDIS_URL (or a redis:// CELERY_BROKER_URL) is set, so every web process shares it; else
 # process-local memory (the embedded default needs no Redis).
 REDIS_URL = env.str("REDIS_URL", default="")
-_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-_CACHE_REDIS_URL = REDIS_URL or (_BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else "")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+_CACHE_REDIS_URL = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL, "KEY_PREFIX": "closetspace"}
@@ -158,7 +158,6 @@ CACHES = {
 }
 
 # Celery: CELERY_BROKER_URL unset -> tasks run in-process (eager), so the embedded default needs no broker.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
@@ -184,11 +183,12 @@ EMBEDDING_PRELOAD = env.bool("EMBEDDING_PRELOAD", default=True)
 # stale index itself (default: when there is no broker, i.e. the embedded default behaves like the deployment).
 RECOMMENDER_INDEX_REBUILD_SECONDS = env.int("RECOMMENDER_INDEX_REBUILD_SECONDS", default=600)
 RECOMMENDER_INDEX_GRACE_SECONDS = env.int("RECOMMENDER_INDEX_GRACE_SECONDS", default=3600)
-RECOMMENDER_INDEX_N_TREES = env.int("RECOMMENDER_INDEX_N_TREES", default=20)
+RECOMMENDER_INDEX_N_TREES = env.int("RECOMMENDER_INDEX_N_TREES", default=10)  # bench/ann.py: 20 recalls no better
 RECOMMENDER_REBUILD_INLINE = env.bool("RECOMMENDER_REBUILD_INLINE", default=not CELERY_BROKER_URL)
-# Recommendations: expected norm of the query noise (a refresh shows new items), the time budget for embedding a
+# Recommendations: expected norm of the query noise (a refresh shows new items; 0.3 puts the refresh overlap of
+# docs/evaluation.md at about 0.5, 0.05 at 0.75), the time budget for embedding a
 # find-similar upload in the request, and the list length of the For you page.
-RECOMMENDER_NOISE_SIGMA = env.float("RECOMMENDER_NOISE_SIGMA", default=0.05)
+RECOMMENDER_NOISE_SIGMA = env.float("RECOMMENDER_NOISE_SIGMA", default=0.3)
 RECOMMENDER_SIMILAR_BUDGET_SECONDS = env.float("RECOMMENDER_SIMILAR_BUDGET_SECONDS", default=20.0)
 RECOMMENDER_PAGE_SIZE = env.int("RECOMMENDER_PAGE_SIZE", default=24)
 # Serving cost (bench/web.py, docs/benchmarks.md "Web serving"): how long a user's wardrobe profile (k-means over the
@@ -210,7 +210,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Machine learning (ml/). Paths are settings, never hard-coded.
 ML_DEVICE = env.str("ML_DEVICE", default="auto")  # auto | cpu | cuda
 ML_IMAGE_BACKBONE = env.str("ML_IMAGE_BACKBONE", default="efficientnet_lite0")  # or resnet50
-ML_IMAGE_INPUT_SIZE = env.int("ML_IMAGE_INPUT_SIZE", default=224)
+# 96 px: the photos are 60x80; docs/evaluation.md finds 96 px within 3-4% of 128 px on find-similar and level on
+# wardrobe precision, and it is what embeds the shared inventory in under 10 minutes on 2 cores (docs/benchmarks.md).
+ML_IMAGE_INPUT_SIZE = env.int("ML_IMAGE_INPUT_SIZE", default=96)
 ML_IMAGE_WEIGHTS = env.str("ML_IMAGE_WEIGHTS", default="")  # a fine-tuned checkpoint; empty -> pretrained default
 ML_RESNET50_WEIGHTS = env.str("ML_RESNET50_WEIGHTS", default=str(VAR_DIR / "weights" / "resnet50.pth"))
 ML_IMAGE_WEIGHT = env.float("ML_IMAGE_WEIGHT", default=0.7)

@@ -7,13 +7,12 @@ from datetime import timedelta
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import DatabaseError
 
 from recommender import services
+from wardrobe.tasks import EMBEDDING_TASK_OPTIONS
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (OSError, DatabaseError, ConnectionError)
 
 
 class EmbedItemsTask(Task):
@@ -22,19 +21,7 @@ class EmbedItemsTask(Task):
         services.items_gave_up(item_ids=list(item_ids), error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(
-    base=EmbedItemsTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=settings.EMBEDDING_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.EMBEDDING_TASK_TIME_LIMIT,
-)
+@shared_task(base=EmbedItemsTask, **EMBEDDING_TASK_OPTIONS)
 def embed_items(self, item_ids: list[int]) -> dict:
     result = services.embed_items(item_ids=list(item_ids))
     return {"ready": result.ready, "skipped": result.skipped, "failed": result.failed}

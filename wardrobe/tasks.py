@@ -17,6 +17,21 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OSError, DatabaseError, ConnectionError)
 
+# Options every embedding job shares (recommender.tasks.embed_items uses them too): acknowledged late and requeued
+# when its worker dies, retried with backoff on transient errors, bounded in time.
+EMBEDDING_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "soft_time_limit": settings.EMBEDDING_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.EMBEDDING_TASK_TIME_LIMIT,
+}
+
 
 class EmbedGarmentTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001 - Celery's signature
@@ -25,19 +40,7 @@ class EmbedGarmentTask(Task):
             embedding.embedding_gave_up(garment_id=garment_id, error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(
-    base=EmbedGarmentTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=settings.EMBEDDING_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.EMBEDDING_TASK_TIME_LIMIT,
-)
+@shared_task(base=EmbedGarmentTask, **EMBEDDING_TASK_OPTIONS)
 def embed_garment(self, garment_id: int) -> str:
     return embedding.embed_garment(garment_id=garment_id).value
 
