@@ -147,7 +147,31 @@ def _gather(vectors: np.ndarray, idmap: _IdMap, item_ids: Sequence[int] | np.nda
     return out
 
 
-class ExactIndex:
+class _HeldVectors:
+    """Membership and vector reads shared by both index kinds: ``ids``, an ``_IdMap`` over them and the rows."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+    _idmap: _IdMap
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, item_id: object) -> bool:
+        return isinstance(item_id, (int, np.integer)) and self._idmap.position(int(item_id)) is not None
+
+    def vector(self, item_id: int) -> np.ndarray:
+        pos = self._idmap.position(int(item_id))
+        if pos is None:
+            raise KeyError(item_id)
+        return np.asarray(self.vectors[pos], dtype=np.float32)
+
+    def vectors_for(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The (normalised, float32) vectors of many items in one read; KeyError for an id not held."""
+        return _gather(self.vectors, self._idmap, item_ids)
+
+
+class ExactIndex(_HeldVectors):
     """Brute-force search with batched matrix products: the reference for recall, and the fallback.
 
     ``vectors`` may be a memmap; queries walk it in chunks so memory stays bounded.
@@ -173,21 +197,6 @@ class ExactIndex:
         self.model_version = model_version
         self.fallback_reason = fallback_reason
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __contains__(self, item_id: object) -> bool:
-        return isinstance(item_id, (int, np.integer)) and self._idmap.position(int(item_id)) is not None
-
-    def vector(self, item_id: int) -> np.ndarray:
-        pos = self._idmap.position(int(item_id))
-        if pos is None:
-            raise KeyError(item_id)
-        return np.asarray(self.vectors[pos], dtype=np.float32)
-
-    def vectors_for(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        """The (normalised, float32) vectors of many items in one read; KeyError for an id not held."""
-        return _gather(self.vectors, self._idmap, item_ids)
 
     def query(
         self, vector: np.ndarray, k: int, *, search_k: int | None = None, exclude: Collection[int] = ()
@@ -278,7 +287,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class AnnoyVectorIndex:
+class AnnoyVectorIndex(_HeldVectors):
     """An Annoy forest over (optionally PCA-projected) vectors, with exact re-ranking on the full vectors.
 
     Build with :meth:`build` (writes a complete folder), open with :meth:`load` (verifies, then mmaps, so web
@@ -434,21 +443,6 @@ class AnnoyVectorIndex:
         except (OSError, ValueError, KeyError) as exc:
             raise IndexLoadError(f"{folder}: cannot open: {exc}") from exc
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __contains__(self, item_id: object) -> bool:
-        return isinstance(item_id, (int, np.integer)) and self._idmap.position(int(item_id)) is not None
-
-    def vector(self, item_id: int) -> np.ndarray:
-        pos = self._idmap.position(int(item_id))
-        if pos is None:
-            raise KeyError(item_id)
-        return np.asarray(self.vectors[pos], dtype=np.float32)
-
-    def vectors_for(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        """The (normalised, float32) vectors of many items in one read; KeyError for an id not held."""
-        return _gather(self.vectors, self._idmap, item_ids)
 
     def candidates(self, vector: np.ndarray, n: int, *, search_k: int | None = None) -> np.ndarray:
         """Positions of up to ``n`` approximate neighbours of a unit vector, in Annoy's order (no re-rank)."""
