@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recommender import recommendations
+from recommender.autotag import suggest_for_garment, suggestion_pending
 from recommender.forms import GENDER_CHOICES, SIZE_CHOICES
 from recommender.models import Feedback, InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
@@ -221,6 +222,42 @@ class PairingsApi(APIView):
         except Garment.DoesNotExist:
             raise Http404 from None
         return Response(self.OutputSerializer(recommendations.pairings_for(garment=garment), context={"request": request}).data)
+
+
+class FieldSuggestionSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="The form value to pre-select.")
+    label = serializers.CharField()
+    confidence = serializers.FloatField(help_text="Weighted vote share of the nearest shop items, 0..1.")
+
+
+class GarmentSuggestionsApi(APIView):
+    @extend_schema_serializer(component_name="GarmentSuggestions")
+    class OutputSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(
+            choices=["ready", "pending", "unavailable"],
+            help_text="ready: suggestions below; pending: the photo is still being analysed (poll); unavailable: "
+            "nothing to suggest from (analysis failed, or no analysed shop items yet).",
+        )
+        category = FieldSuggestionSerializer(required=False, allow_null=True)
+        colour = FieldSuggestionSerializer(required=False, allow_null=True)
+
+    @extend_schema(
+        operation_id="garment_suggestions",
+        summary="Suggested category and colour for your garment, from similar shop items",
+        responses=OutputSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        try:
+            garment = Garment.objects.get(owner=request.user, pk=pk)
+        except Garment.DoesNotExist:
+            raise Http404 from None
+        if suggestion_pending(garment=garment):
+            return Response({"state": "pending"})
+        suggestion = suggest_for_garment(garment=garment)
+        if suggestion is None:
+            return Response({"state": "unavailable"})
+        data = {"state": "ready", "category": suggestion.category, "colour": suggestion.colour}
+        return Response(self.OutputSerializer(data).data)
 
 
 class FeedbackApi(APIView):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("recommend/", api.RecommendApi.as_view(), name="api-recommend"),
     path("similar/", api.SimilarApi.as_view(), name="api-similar"),
     path("garments/<int:pk>/pairings/", api.PairingsApi.as_view(), name="api-garment-pairings"),
+    path("garments/<int:pk>/suggestions/", api.GarmentSuggestionsApi.as_view(), name="api-garment-suggestions"),
     path("feedback/", api.FeedbackApi.as_view(), name="api-feedback"),
     path("feedback/<int:item_id>/", api.FeedbackDetailApi.as_view(), name="api-feedback-detail"),
 ]

@@ -1,0 +1,92 @@
+"""Category and colour suggestions for a closet garment, voted by its nearest labelled inventory items.
+
+The garment edit page pre-fills the fields the owner has not set from these (as a suggestion; nothing is saved until
+they submit). It lives in the recommender because it reads the inventory and the index; the wardrobe never imports
+the recommender. The garment's stored vector is used as it is: for a fresh upload its text part says little (a file
+name or nothing), so the photo decides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.autotag import suggest_tags
+from recommender.models import InventoryItem
+from recommender.selectors import current_index
+from wardrobe import taxonomy
+from wardrobe.models import EmbeddingState, Garment
+
+NEIGHBOURS = 15
+_CATEGORY_LABELS = dict(taxonomy.CATEGORY_CHOICES)
+_COLOUR_LABELS = dict(taxonomy.COLOUR_CHOICES)
+
+
+@dataclass(frozen=True)
+class FieldSuggestion:
+    """A suggested form value, its display label, and the neighbours' weighted vote share for it (0..1]."""
+
+    value: str
+    label: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class GarmentSuggestion:
+    """A field is None when no neighbour had a usable label for it."""
+
+    category: FieldSuggestion | None
+    colour: FieldSuggestion | None
+
+
+def suggestion_pending(*, garment: Garment) -> bool:
+    """True while the garment's photo is still being analysed (a suggestion may come; worth polling)."""
+    return garment.embedding_state in (EmbeddingState.PENDING, EmbeddingState.PROCESSING)
+
+
+def _item_labels(item: InventoryItem) -> dict[str, str]:
+    """The neighbour's category and colour in the closet taxonomy; "other" casts no vote (it is the form's default)."""
+    if item.master_category or item.sub_category or item.article_type:
+        category = taxonomy.category_for(item.master_category, item.sub_category, item.article_type)
+    else:
+        category = item.category
+    colour = taxonomy.colour_for(item.base_colour) if item.base_colour else item.colour
+    return {"category": "" if category == taxonomy.OTHER else category, "colour": colour or ""}
+
+
+def suggest_for_garment(*, garment: Garment, k: int = NEIGHBOURS) -> GarmentSuggestion | None:
+    """Vote the garment's category and colour from its ``k`` nearest active inventory items.
+
+    None when there is nothing to vote with: the garment is not ready, its vector is of another model version or
+    size than the current index, or there is no index (no embedded inventory).
+    """
+    if garment.embedding_state != EmbeddingState.READY or not garment.embedding:
+        return None
+    index = current_index()
+    if index is None or len(index) == 0 or garment.embedding_version != index.model_version:
+        return None
+    vector = np.frombuffer(bytes(garment.embedding), dtype="<f4")
+    if vector.shape[0] != index.dim or not np.any(vector):
+        return None
+    found = index.query(vector, k)
+    items = InventoryItem.objects.only(
+        "master_category", "sub_category", "article_type", "category", "base_colour", "colour"
+    ).in_bulk([i for i, _ in found])
+    neighbours = [(items[i], d) for i, d in found if i in items]
+    if not neighbours:
+        return None
+    votes = suggest_tags(
+        [_item_labels(item) for item, _ in neighbours],
+        [max(0.0, float(d)) for _, d in neighbours],
+        fields=("category", "colour"),
+    )
+    return GarmentSuggestion(
+        category=_field(votes.tags.get("category"), _CATEGORY_LABELS),
+        colour=_field(votes.tags.get("colour"), _COLOUR_LABELS),
+    )
+
+
+def _field(guess, labels: dict[str, str]) -> FieldSuggestion | None:
+    if guess is None or guess.value not in labels:
+        return None
+    return FieldSuggestion(value=guess.value, label=labels[guess.value], confidence=round(guess.confidence, 3))
