@@ -77,6 +77,8 @@ TEMPLATES = [
 ]
 
 # DATABASE_URL unset -> a SQLite file under var/; set -> that database (postgres://user@host:port/name).
+if not env.str("DATABASE_URL", default=""):
+    VAR_DIR.mkdir(exist_ok=True)  # a fresh clone has no var/ yet, and SQLite will not create the folder
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'closetspace.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
