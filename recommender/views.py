@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +14,7 @@ from recommender import recommendations
 from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
 from recommender.models import InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
+from wardrobe.http import stored_photo_response
 from wardrobe.images import ImageRejected
 from wardrobe.models import Garment
 from wardrobe.selectors import garment_get
@@ -136,10 +136,4 @@ def item_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
     if row is None:
         raise Http404("No such item.")
     name = row[1] if variant == "thumb" else row[0]
-    try:
-        fh = default_storage.open(name, "rb")
-    except (OSError, ValueError):
-        raise Http404("The photo file is missing.") from None
-    response = FileResponse(fh, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return stored_photo_response(name, cache_control="public, max-age=86400")

@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wardrobe import selectors, services
 from wardrobe.forms import ClosetFilterForm, GarmentForm, GarmentUploadForm
+from wardrobe.http import stored_photo_response
 from wardrobe.models import Garment
 
 PAGE_SIZE = 24
@@ -118,10 +118,4 @@ def garment_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
     """Serve a garment photo to its owner only: other users get 404, exactly as for a garment that does not exist."""
     garment = _own_garment(request, pk)
     name = garment.thumbnail.name if variant == "thumb" else garment.image.name
-    try:
-        fh = default_storage.open(name, "rb")
-    except (OSError, ValueError):
-        raise Http404("The photo file is missing.") from None
-    response = FileResponse(fh, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return stored_photo_response(name, cache_control="private, max-age=86400")
