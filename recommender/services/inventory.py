@@ -325,12 +325,14 @@ def _write_chunk(rows: list[_Row], report: ImportReport) -> None:
         source_hash = _hash(values, digest)
         embed_hash = _hash(values, digest, ["name", "brand", "category", "colour"])
         known = existing.get(row.external_id)
-        if known and known[1] == source_hash:
-            report.unchanged += 1
-            continue
         safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in row.external_id)
         image_name = f"inventory/{safe_id}.{ext}"
-        if not known or known[2] != embed_hash or not default_storage.exists(image_name):
+        photo_stored = default_storage.exists(image_name)
+        # An unchanged row whose stored photo is gone (lost media volume) is repaired, not skipped.
+        if known and known[1] == source_hash and photo_stored:
+            report.unchanged += 1
+            continue
+        if not known or known[2] != embed_hash or not photo_stored:
             image_name = _store_image(row.image_path, image_name)
         thumb_name = image_name
         if max(width, height) > THUMBNAIL_MAX:

@@ -58,6 +58,18 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path):
     assert list(InventoryItem.objects.values_list("pk", "updated_at", "image")) == before
 
 
+def test_reimporting_restores_a_stored_photo_that_went_missing(tmp_path):
+    from django.core.files.storage import default_storage
+
+    csv_path, images = write_styles(tmp_path, [styles_row("1"), styles_row("2")], images={"1": image_bytes(), "2": image_bytes()})
+    services.import_inventory(csv_path=csv_path, images_dir=images)
+    lost = InventoryItem.objects.get(external_id="1").image.name
+    default_storage.delete(lost)
+    report = services.import_inventory(csv_path=csv_path, images_dir=images)
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert default_storage.exists(lost)
+
+
 def test_a_changed_name_resets_the_embedding_of_that_item_only(tmp_path):
     csv_path, images = write_styles(tmp_path, [styles_row("1"), styles_row("2")], images={"1": image_bytes(), "2": image_bytes()})
     services.import_inventory(csv_path=csv_path, images_dir=images)
