@@ -14,17 +14,8 @@ from recommender import recommendations
 from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
 from recommender.models import InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
-from wardrobe.http import stored_photo_response
+from wardrobe.http import own_garment_or_404, stored_photo_response
 from wardrobe.images import ImageRejected
-from wardrobe.models import Garment
-from wardrobe.selectors import garment_get
-
-
-def _own_garment(request: HttpRequest, pk: int) -> Garment:
-    try:
-        return garment_get(user=request.user, pk=pk)
-    except Garment.DoesNotExist:
-        raise Http404("No such garment in your closet.") from None
 
 
 @login_required
@@ -117,7 +108,7 @@ def similar_item(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def similar_garment(request: HttpRequest, pk: int) -> HttpResponse:
-    garment = _own_garment(request, pk)
+    garment = own_garment_or_404(request, pk)
     result = recommendations.similar_to_item(user=request.user, garment_id=garment.pk)
     return render(request, "recommender/similar.html", {"form": SimilarUploadForm(), "result": result, "source": garment, "source_kind": "garment"})
 
@@ -125,7 +116,7 @@ def similar_garment(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def style_this(request: HttpRequest, pk: int) -> HttpResponse:
-    garment = _own_garment(request, pk)
+    garment = own_garment_or_404(request, pk)
     return render(request, "recommender/style.html", {"garment": garment, "pairings": recommendations.pairings_for(garment=garment)})
 
 

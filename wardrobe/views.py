@@ -5,23 +5,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wardrobe import selectors, services
 from wardrobe.forms import ClosetFilterForm, GarmentForm, GarmentUploadForm
-from wardrobe.http import stored_photo_response
-from wardrobe.models import Garment
+from wardrobe.http import own_garment_or_404, stored_photo_response
 
 PAGE_SIZE = 24
-
-
-def _own_garment(request: HttpRequest, pk: int) -> Garment:
-    try:
-        return selectors.garment_get(user=request.user, pk=pk)
-    except Garment.DoesNotExist:
-        raise Http404("No such garment in your closet.") from None
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -81,13 +73,13 @@ def garment_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def garment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "wardrobe/garment_detail.html", {"garment": _own_garment(request, pk)})
+    return render(request, "wardrobe/garment_detail.html", {"garment": own_garment_or_404(request, pk)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def garment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    garment = _own_garment(request, pk)
+    garment = own_garment_or_404(request, pk)
     form = GarmentForm(request.POST if request.method == "POST" else None, instance=garment)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,7 +95,7 @@ def garment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def garment_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    garment = _own_garment(request, pk)
+    garment = own_garment_or_404(request, pk)
     if request.method == "POST":
         name = garment.name
         services.garment_delete(garment=garment)
@@ -116,6 +108,6 @@ def garment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def garment_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
     """Serve a garment photo to its owner only: other users get 404, exactly as for a garment that does not exist."""
-    garment = _own_garment(request, pk)
+    garment = own_garment_or_404(request, pk)
     name = garment.thumbnail.name if variant == "thumb" else garment.image.name
     return stored_photo_response(name, cache_control="private, max-age=86400")
