@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from recommender.models import ImportJob
 from recommender.services.embedding import queue_pending_items
-from recommender.services.inventory import ImportFormatError, import_inventory, unpack_images_zip
+from recommender.services.inventory import CHUNK, ImportFormatError, import_inventory, unpack_images_zip
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,13 @@ def import_job_create(*, csv_file: IO[bytes], images_zip: IO[bytes] | None, embe
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
-    """Run a queued job: unpack the photos, import with progress written to the row, then the report."""
+def import_job_run(
+    *, job_id: int, chunk_size: int = CHUNK, after_progress: Callable[[int, int], None] | None = None
+) -> ImportJob:
+    """Run a queued job: unpack the photos, import with progress written to the row, then the report.
+
+    ``after_progress(done, total)`` runs after each progress write (a seam: tests pause the import there).
+    """
     job = ImportJob.objects.get(pk=job_id)
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return job
@@ -42,7 +48,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.save(update_fields=["status", "started_at"])
 
     def progress(done: int, total: int) -> None:
+        # A worker runs outside a transaction, so each write commits at once and the admin's poll sees it mid-import.
         ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+        if after_progress:
+            after_progress(done, total)
 
     with tempfile.TemporaryDirectory(prefix="import-") as tmp:
         tmp_path = Path(tmp)
@@ -55,7 +64,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 with default_storage.open(job.images_zip.name, "rb") as src:
                     (tmp_path / "images.zip").write_bytes(src.read())
                 images_dir = unpack_images_zip(zip_path=tmp_path / "images.zip", into=tmp_path / "unzipped")
-            report = import_inventory(csv_path=csv_path, images_dir=images_dir, on_progress=progress)
+            report = import_inventory(
+                csv_path=csv_path, images_dir=images_dir, on_progress=progress, chunk_size=chunk_size
+            )
         except (ImportFormatError, OSError, ValueError, zipfile.BadZipFile) as exc:
             job.refresh_from_db()
             job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(exc), timezone.now()

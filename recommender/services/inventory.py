@@ -371,8 +371,8 @@ def import_inventory(
 ) -> ImportReport:
     """Upsert every good row of ``csv_path`` (styles or own format) with its photo from ``images_dir``.
 
-    ``on_progress(done, total)`` is called after each chunk. Raises ImportFormatError for a file of neither format
-    (nothing imported); bad rows are reported, never raised.
+    ``on_progress(done, total)`` is called once the rows are counted (done 0) and after each chunk is written.
+    Raises ImportFormatError for a file of neither format (nothing imported); bad rows are reported, never raised.
     """
     import time
 
@@ -382,6 +382,8 @@ def import_inventory(
         raise ImportFormatError(f"{csv_path} does not exist")
     fmt = detect_format(csv_path)
     report = ImportReport(total=count_rows(csv_path))
+    if on_progress:
+        on_progress(0, report.total)
     rows = _styles_rows(csv_path, images_dir) if fmt == "styles" else _own_rows(csv_path, images_dir)
     chunk: list[_Row] = []
     seen: set[str] = set()
