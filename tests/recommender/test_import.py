@@ -106,3 +106,10 @@ def test_a_csv_of_neither_format_is_refused_with_a_clear_message(tmp_path):
 )
 def test_brand_is_the_words_before_the_gender_word(name, brand):
     assert services.brand_from_name(name) == brand
+
+
+def test_progress_is_reported_with_the_total_before_the_first_chunk_and_after_each_chunk(tmp_path):
+    csv_path, images = write_styles(tmp_path, [styles_row(str(n)) for n in range(1, 6)], images={"1": image_bytes()})
+    calls = []
+    services.import_inventory(csv_path=csv_path, images_dir=images, chunk_size=2, on_progress=lambda *c: calls.append(c))
+    assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
