@@ -1,0 +1,85 @@
+"""The gender probe and the closet-level call on tiny data whose answers are known."""
+import numpy as np
+import pytest
+
+from ml.gender import GenderProbe, closet_gender, train_probe
+
+CLASSES = ("Boys", "Girls", "Men", "Unisex", "Women")
+
+
+def separable(n_per_class: int = 20, *, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, list[str]]:
+    """Each class is a blob around its own axis of a 5-d space."""
+    rng = np.random.default_rng(seed)
+    x, y = [], []
+    for j, c in enumerate(CLASSES):
+        centre = np.eye(len(CLASSES))[j]
+        x.append(centre + rng.normal(0, noise, (n_per_class, len(CLASSES))))
+        y += [c] * n_per_class
+    return np.concatenate(x).astype(np.float32), y
+
+
+def photos(gender: str, n: int, *, seed: int = 1) -> np.ndarray:
+    x, y = separable(40, seed=seed)
+    return x[[i for i, label in enumerate(y) if label == gender][:n]]
+
+
+@pytest.fixture(scope="module")
+def probe() -> GenderProbe:
+    x, y = separable()
+    return train_probe(x, y)
+
+
+def test_probe_separates_separable_classes(probe):
+    x, y = separable(seed=5)
+    assert probe.predict(x) == y
+
+
+def test_probe_probabilities_sum_to_one(probe):
+    x, _ = separable(seed=6)
+    assert np.allclose(np.exp(probe.log_proba(x)).sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_blank_labels_and_rare_classes_are_left_out():
+    x, y = separable()
+    y = ["" if label == "Unisex" else label for label in y]
+    y[0] = "Other"  # one example: below min_per_class
+    assert train_probe(x, y).classes == ("Boys", "Girls", "Men", "Women")
+
+
+def test_probe_refuses_vectors_of_another_size(probe):
+    with pytest.raises(ValueError):
+        probe.log_proba(np.zeros((1, 3), dtype=np.float32))
+
+
+def test_a_clear_closet_admits_its_gender_and_unisex(probe):
+    call = closet_gender(probe, photos("Women", 10))
+    assert call.genders == frozenset({"Women", "Unisex"})
+    assert call.hypothesis == "Women"
+
+
+def test_a_closet_unsure_between_adult_and_kids_admits_its_whole_side(probe):
+    # Photos halfway between Women and Girls: sure of the side, not of the age.
+    x = (photos("Women", 10) + photos("Girls", 10)) / 2
+    call = closet_gender(probe, x)
+    assert call.genders == frozenset({"Women", "Girls", "Unisex"})
+
+
+def test_a_mixed_closet_gets_no_filter(probe):
+    call = closet_gender(probe, np.concatenate([photos("Women", 5), photos("Men", 5)]))
+    assert call.genders is None
+    assert call.hypothesis == "any"
+
+
+def test_unisex_photos_do_not_overrule_the_gendered_ones(probe):
+    call = closet_gender(probe, np.concatenate([photos("Men", 6), photos("Unisex", 4)]))
+    assert call.genders == frozenset({"Men", "Unisex"})
+
+
+def test_an_empty_closet_gets_no_filter(probe):
+    assert closet_gender(probe, np.zeros((0, 5), dtype=np.float32)).genders is None
+
+
+def test_posterior_is_a_distribution(probe):
+    posterior = closet_gender(probe, photos("Boys", 3)).posterior
+    assert sum(posterior.values()) == pytest.approx(1.0)
+    assert max(posterior, key=posterior.get) == "Boys"

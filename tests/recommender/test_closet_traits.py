@@ -1,0 +1,95 @@
+"""The closet gender filter: read from the closet's own garment vectors by a probe trained on the inventory."""
+import numpy as np
+import pytest
+from django.core.cache import cache
+
+from recommender import closet_traits, services
+from recommender.closet_traits import closet_gender_filter, gender_probe_for
+from recommender.selectors import current_index
+from tests.factories import InventoryItemFactory, UserFactory
+from tests.recommender.recs_fixtures import DIM, ready_garment, unit
+
+pytestmark = pytest.mark.django_db
+
+AXIS = {"Men": 0, "Women": 1, "Unisex": 2}
+
+
+def near(gender: str, n: int, *, seed: int, noise: float = 0.3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centre = np.eye(DIM)[AXIS[gender]]
+    return np.stack([unit(centre + noise * rng.normal(size=DIM)) for _ in range(n)])
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def inventory():
+    """20 items per gender, each gender around its own direction."""
+    items = []
+    for seed, gender in enumerate(AXIS):
+        items += [InventoryItemFactory(vector=v, gender=gender) for v in near(gender, 20, seed=seed)]
+    services.rebuild_index(force=True)
+    return items
+
+
+@pytest.fixture
+def alice():
+    return UserFactory(username="alice")
+
+
+def closet(owner, gender: str, n: int, *, seed: int):
+    return [ready_garment(owner, v, name=f"{gender} {i}") for i, v in enumerate(near(gender, n, seed=seed))]
+
+
+def test_a_womens_closet_admits_womens_and_unisex_items(inventory, alice):
+    closet(alice, "Women", 6, seed=11)
+
+    assert closet_gender_filter(user=alice, index=current_index()) == frozenset({"Women", "Unisex"})
+
+
+def test_a_closet_of_both_genders_gets_no_filter(inventory, alice):
+    closet(alice, "Women", 4, seed=11)
+    closet(alice, "Men", 4, seed=12)
+
+    assert closet_gender_filter(user=alice, index=current_index()) is None
+
+
+def test_an_empty_closet_gets_no_filter(inventory, alice):
+    assert closet_gender_filter(user=alice, index=current_index()) is None
+
+
+def test_the_probe_is_trained_once_per_index_version(inventory, alice, monkeypatch):
+    calls = []
+    train = closet_traits._train
+    monkeypatch.setattr(closet_traits, "_train", lambda index: calls.append(1) or train(index))
+    index = current_index()
+
+    gender_probe_for(index)
+    gender_probe_for(index)
+
+    assert len(calls) == 1
+
+
+def test_a_new_garment_changes_the_call(inventory, alice):
+    closet(alice, "Women", 3, seed=11)
+    index = current_index()
+    assert closet_gender_filter(user=alice, index=index) == frozenset({"Women", "Unisex"})
+
+    closet(alice, "Men", 6, seed=12)
+
+    assert closet_gender_filter(user=alice, index=index) != frozenset({"Women", "Unisex"})
+
+
+def test_an_inventory_of_one_gender_gives_no_probe_and_no_filter(alice):
+    for v in near("Men", 10, seed=1):
+        InventoryItemFactory(vector=v, gender="Men")
+    services.rebuild_index(force=True)
+    closet(alice, "Men", 3, seed=11)
+
+    assert gender_probe_for(current_index()) is None
+    assert closet_gender_filter(user=alice, index=current_index()) is None
