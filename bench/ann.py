@@ -100,38 +100,79 @@ def row(*cells) -> None:
     print(" | ".join(str(c) for c in cells), flush=True)
 
 
-def embed_real(data: Path, out: Path, *, chunk: int = 512) -> None:
-    """Embed every item of the dataset with the default item encoder and cache the matrix (ids alongside).
+def _product_encoder_and_texts(items: list) -> tuple[object, list[str]]:
+    """The encoder the product's settings configure and the text its importer embeds for each items.csv row.
 
+    Goes through Django's settings (ML_IMAGE_INPUT_SIZE etc.) and the importer's own helpers, so the cached vectors
+    carry the same model version and text as the ones the web app's workers store for the same items.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closetspace_site.settings")
+    import django
+
+    django.setup()
+    from ml.encoders import item_text
+    from recommender.services.inventory import brand_from_name
+    from wardrobe import taxonomy
+    from wardrobe.embedding import get_encoder
+
+    categories, colours = dict(taxonomy.CATEGORY_CHOICES), dict(taxonomy.COLOUR_CHOICES)
+    texts = []
+    for i in items:
+        category = taxonomy.category_for(i.master_category, i.sub_category, i.article_type)
+        colour = taxonomy.colour_for(i.base_colour)
+        texts.append(item_text(name=i.name[:200], brand=brand_from_name(i.name),
+                               category=categories.get(category, category), colour=colours.get(colour, colour)))
+    return get_encoder(), texts
+
+
+def embed_real(data: Path, out: Path, *, chunk: int = 512) -> None:
+    """Embed every item of the dataset with the product's item encoder and cache the matrix, ids alongside.
+
+    Rows follow items.csv order; a row whose photo cannot be read is left out (its id is listed in
+    ``<out>-skipped.txt``), so ``<stem>-ids.npy`` (the items.csv ``id`` of each row) is the key to the rows.
     Resumable: each chunk is saved under ``<out>.parts/`` as it finishes, so an interrupted run picks up where it
     stopped; the matrix is written once every chunk is there.
     """
     from ml.data import iter_styles
-    from ml.encoders import EncoderConfig, get_item_encoder
 
-    items = list(iter_styles(data / "items.csv"))
+    items = [i for i in iter_styles(data / "items.csv") if i.id]
+    encoder, texts = _product_encoder_and_texts(items)
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
-    encoder = get_item_encoder(EncoderConfig())
-    (parts / "version.txt").write_text(encoder.version)
+    version_file = parts / "version.txt"
+    if version_file.exists() and version_file.read_text() != encoder.version:
+        raise SystemExit(f"{parts} holds vectors of {version_file.read_text()}, not {encoder.version}: remove it")
+    version_file.write_text(encoder.version)
+    print(f"embedding {len(items)} items with {encoder.version}", file=sys.stderr, flush=True)
     for start in range(0, len(items), chunk):
         part = parts / f"{start:06d}.npy"
         if part.exists():
             continue
         batch = items[start : start + chunk]
-        vectors = encoder.embed([i.image_path(data) for i in batch], [i.name for i in batch])
+        vectors, errors = encoder.embed_with_errors([i.image_path(data) for i in batch], texts[start : start + chunk])
+        ok = np.ones(len(batch), dtype=bool)
+        ok[list(errors)] = False
+        np.save(part.with_name(f"{start:06d}-ok.npy"), ok)
         np.save(part.with_suffix(".tmp.npy"), vectors.astype(np.float32))
         part.with_suffix(".tmp.npy").rename(part)
-        print(f"embedded {start + len(batch)}/{len(items)}", file=sys.stderr, flush=True)
-    np.save(out, np.concatenate([np.load(parts / f"{s:06d}.npy") for s in range(0, len(items), chunk)]))
-    np.save(out.with_name(out.stem + "-ids.npy"), np.array([int(i.id) for i in items], dtype=np.int64))
+        print(f"embedded {start + len(batch)}/{len(items)} ({len(errors)} unreadable)", file=sys.stderr, flush=True)
+    starts = range(0, len(items), chunk)
+    ok = np.concatenate([np.load(parts / f"{s:06d}-ok.npy") for s in starts])
+    matrix = np.concatenate([np.load(parts / f"{s:06d}.npy") for s in starts])[ok]
+    ids = np.array([int(i.id) for i in items], dtype=np.int64)
+    np.save(out.with_name(out.stem + "-ids.npy"), ids[ok])
+    out.with_name(out.stem + "-skipped.txt").write_text("".join(f"{i}\n" for i in ids[~ok]))
+    out.with_name(out.stem + "-version.txt").write_text(encoder.version + "\n")
+    np.save(out.with_suffix(".tmp.npy"), matrix)
+    out.with_suffix(".tmp.npy").rename(out)
+    print(f"wrote {out}: {matrix.shape} {matrix.dtype}; {int((~ok).sum())} unreadable photos left out", file=sys.stderr)
 
 
 def load_base(path: Path, *, seed: int) -> tuple[np.ndarray, str]:
     """The cached real matrix; else the real chunks embedded so far; else a synthetic stand-in."""
     if path.exists():
         return normalise(np.load(path)), f"real embeddings ({path})"
-    parts = sorted(path.with_name(path.name + ".parts").glob("[0-9]*[0-9].npy"))
+    parts = sorted(path.with_name(path.name + ".parts").glob("[0-9][0-9][0-9][0-9][0-9][0-9].npy"))
     if parts:
         base = normalise(np.concatenate([np.load(p) for p in parts]))
         return base, f"real embeddings, first {len(base)} items only (embedding unfinished)"
