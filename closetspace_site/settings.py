@@ -74,6 +74,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for hot-loop fragments (recommendation cards); see closetspace_site/jinja2.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "closetspace_site.jinja2.environment", "autoescape": True},
+    },
 ]
 
 # DATABASE_URL unset -> a SQLite file under var/; set -> that database (postgres://user@host:port/name).
@@ -158,6 +165,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "closetspace"}
     )
 }
+# Sessions read through the cache (Redis in a deployment) and written through to the database: a page view costs
+# no session query, and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery: CELERY_BROKER_URL unset -> tasks run in-process (eager), so the embedded default needs no broker.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -73,6 +73,12 @@ ONBOARDING_CATEGORIES = (
     taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.DRESSES, taxonomy.SHOES, taxonomy.OUTERWEAR, taxonomy.BAGS,
     taxonomy.ACCESSORIES,
 )
+# The item columns a card shows (page and API): reading only these keeps a page's rows small (no vector, no import
+# fields). A field the API serializes but this list lacks would cost one query per card.
+CARD_FIELDS = (
+    "pk", "external_id", "name", "brand", "category", "gender", "price", "currency", "sizes", "product_url", "image",
+    "thumbnail", "is_active",
+)
 CLOSET_MATCHES = 8  # at most this many of the user's own garments in a find-similar answer
 _INFO_TTL = 300.0  # seconds item metadata is reused for an index that has not changed
 
@@ -361,7 +367,7 @@ def _active_only(filters: Filters) -> Filters:
 def _cards(recs: Sequence[Recommendation], *, garments: dict[int, Garment], feedback: dict[int, str]) -> list[RecommendationCard]:
     """Rows for the chosen items in one query; active ones only (an item retired since the metadata was read is
     dropped here). ``garments``: the user's garments by pk, already read, for the "because you own" line."""
-    items = InventoryItem.objects.filter(is_active=True).defer("embedding", "embedding_error").in_bulk([r.item_id for r in recs])
+    items = InventoryItem.objects.filter(is_active=True).only(*CARD_FIELDS).in_bulk([r.item_id for r in recs])
     return [
         RecommendationCard(
             item=items[r.item_id],

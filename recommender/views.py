@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recommender import recommendations
+from recommender.cards import render_cards
 from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
 from recommender.models import InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
@@ -30,10 +31,17 @@ def for_you(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("seed", None)
+    groups = [
+        {"label": group.label, "cards_html": render_cards(group.cards, request=request)} for group in page.groups
+    ]
     return render(
         request,
         "recommender/for_you.html",
-        {"page": page, "form": form, "query_string": query.urlencode(), "next_seed": (page.seed * 7919 + 1) % (2**31 - 1)},
+        {
+            "page": page, "form": form, "query_string": query.urlencode(),
+            "next_seed": (page.seed * 7919 + 1) % (2**31 - 1),
+            "groups": groups, "cards_html": "" if groups else render_cards(page.cards, request=request),
+        },
     )
 
 

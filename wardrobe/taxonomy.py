@@ -31,6 +31,7 @@ CATEGORY_CHOICES: list[tuple[str, str]] = [
     (OTHER, "Other"),
 ]
 CATEGORIES: frozenset[str] = frozenset(code for code, _ in CATEGORY_CHOICES)
+CATEGORY_LABELS: dict[str, str] = dict(CATEGORY_CHOICES)
 
 # Every articleType of the Kaggle "Fashion Product Images" data (all 143 values), keyed in lower case.
 ARTICLE_TYPE_CATEGORY: dict[str, str] = {

@@ -166,6 +166,31 @@ def test_for_you_shows_cards_with_because_you_own(alice_client, closet):
     assert any(garment.name in html for garment in closet)
 
 
+def test_for_you_cards_escape_shop_text(alice_client, closet, inventory):
+    from recommender.models import InventoryItem
+
+    InventoryItem.objects.filter(pk__in=[i.pk for i in inventory]).update(name='<script>alert("x")</script> Tee', brand="A&B")
+    html = alice_client.get("/for-you/?seed=1").content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Tee" in html
+    assert "A&amp;B · " in html
+
+
+def test_for_you_card_forms_post_back_with_a_valid_csrf_token(alice, closet):
+    import re
+
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    html = client.get("/for-you/?seed=3").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    item = int(re.search(r'data-item="(\d+)"', html).group(1))
+    response = client.post("/for-you/feedback/", {"csrfmiddlewaretoken": token, "item": item, "kind": "like", "next": "/for-you/?seed=3"})
+    assert response.status_code == 302 and response["Location"] == "/for-you/?seed=3"
+    assert f'data-item="{item}"' in client.get("/for-you/liked/").content.decode()
+
+
 def test_for_you_onboards_a_user_with_no_garments(alice_client, inventory):
     html = alice_client.get("/for-you/").content.decode()
     assert "Teach us your style" in html and "Upload your first photos" in html
