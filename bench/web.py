@@ -10,10 +10,11 @@ What it does (on the database in DATABASE_URL, which it migrates and fills: use 
    depend on what the vectors mean. Then the real index build (recommender.services.rebuild_index, Annoy).
 2. ``--users`` users, each with a closet of ``--closet`` ready garments (synthetic vectors near the inventory).
 3. gunicorn (``--workers`` x ``--threads``, gthread) serving the site from this checkout, DEBUG off.
-4. A load generator: ``--concurrency`` threads, each logged in as its own user (a session created in the
-   database), http.client keep-alive to 127.0.0.1, a fresh seed per request (every request is a new list),
-   bounded by ``--seconds`` and ``--max-requests`` per endpoint after a short warm-up. Prints throughput,
-   p50/p90/p99 and errors (non-200 or socket errors).
+4. Load (bench/loadgen.py, asyncio, one keep-alive connection per user, each logged in as its own user with a
+   session made in the database, a fresh seed per request so every request is a new list), per endpoint:
+   a closed loop (``--concurrency`` users, each sending as soon as its answer arrives: the most the server takes)
+   and a fixed rate (``--rate`` requests/s spread over the same users; latency from the time each request was due).
+   Prints throughput, p50/p90/p99 and errors (non-200 or socket errors).
 5. In-process (one BLAS thread, like the served processes): ml.ranking.recommend on the 35k index with the
    profile cached (what a refresh costs) and computed (after a closet or feedback change), the full selector with
    its database reads, the exact fallback; then, unless ``--skip-million``, 1,000,000 synthetic items:
@@ -35,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +53,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy loads, for the in-process timings too
 
 import numpy as np  # noqa: E402
+
+from bench.loadgen import load_table, run_load  # noqa: E402
 
 
 def _setup_django(index_dir: Path, media_dir: Path) -> None:
@@ -168,70 +170,6 @@ def session_cookies(user_ids: list[int]) -> list[str]:
     return out
 
 
-def load(port: int, cookies: list[str], path_of, *, seconds: float, max_requests: int, warmup: float) -> dict:
-    """Every thread loops GET path_of(i) with its own cookie until the deadline or the shared request cap."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    count = [0]
-    start_evt = threading.Event()
-    measuring = [False]
-
-    def worker(cookie: str, n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        i = 0
-        start_evt.wait()
-        while time.monotonic() < deadline[0]:
-            with lock:
-                if measuring[0] and count[0] >= max_requests:
-                    break
-                if measuring[0]:
-                    count[0] += 1
-            i += 1
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", path_of(n * 100_000 + i), headers={"Cookie": cookie, "Host": "127.0.0.1"})
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-                err = "" if ok else f"HTTP {resp.status}"
-                if resp.getheader("Connection", "").lower() == "close":
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            except (OSError, http.client.HTTPException) as exc:
-                ok, err = False, repr(exc)
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            dt = time.perf_counter() - t0
-            if measuring[0]:
-                with lock:
-                    if ok:
-                        latencies.append(dt)
-                    else:
-                        errors.append(err)
-        conn.close()
-
-    deadline = [time.monotonic() + warmup + seconds + 60]
-    threads = [threading.Thread(target=worker, args=(c, n), daemon=True) for n, c in enumerate(cookies)]
-    for t in threads:
-        t.start()
-    start_evt.set()
-    time.sleep(warmup)
-    measuring[0] = True
-    t_start = time.monotonic()
-    deadline[0] = t_start + seconds
-    for t in threads:
-        t.join(timeout=seconds + 60)
-    wall = time.monotonic() - t_start
-    lat = sorted(latencies)
-    pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")  # noqa: E731
-    return {
-        "requests": len(lat) + len(errors), "ok": len(lat), "errors": len(errors), "error_kinds": sorted(set(errors))[:3],
-        "wall_s": wall, "rps": len(lat) / wall if wall else 0.0, "p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99),
-        "mean": statistics.fmean(lat) * 1000 if lat else float("nan"),
-    }
-
-
 def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
     cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "closetspace_site.wsgi:application", "-b", f"127.0.0.1:{port}",
@@ -274,6 +212,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--max-requests", type=int, default=20_000)
+    ap.add_argument("--rate", type=float, default=200.0, help="requests/s of the fixed-rate rows")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--repeats", type=int, default=50)
     ap.add_argument("--skip-million", action="store_true")
@@ -308,23 +247,25 @@ def main() -> None:
         env["REDIS_URL"] = args.redis
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     proc = start_gunicorn(args.port, args.workers, args.threads, env)
-    results = {}
+    results = []
     try:
         for name, path_of in (
-            ("For you page", lambda i: f"/for-you/?seed={i}"),
-            ("/api/recommendations/", lambda i: f"/api/recommendations/?seed={i}"),
+            ("For you page", lambda i: f"/for-you/?seed={i + 1}"),
+            ("/api/recommendations/", lambda i: f"/api/recommendations/?seed={i + 1}"),
         ):
-            results[name] = load(args.port, cookies, path_of, seconds=args.seconds, max_requests=args.max_requests, warmup=args.warmup)
+            for mode in ("closed", "rate"):
+                results.append((name, run_load(
+                    args.port, cookies, path_of, mode=mode, rate=args.rate, seconds=args.seconds, warmup=args.warmup,
+                    max_requests=args.max_requests,
+                )))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
-    print(f"\nserving: gunicorn gthread {args.workers} workers x {args.threads} threads, {args.concurrency} concurrent users, "
-          f"{n_items} items, closets of {args.closet}, {args.seconds:.0f}s per endpoint after {args.warmup:.0f}s warm-up")
-    print(f"{'endpoint':<24}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}")
-    for name, r in results.items():
-        print(f"{name:<24}{r['requests']:>9}{r['errors']:>8}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p90']:>9.1f}{r['p99']:>9.1f}"
-              + (f"  {r['error_kinds']}" if r["errors"] else ""))
+    print(f"\nserving: gunicorn gthread {args.workers} workers x {args.threads} threads, {args.concurrency} users, "
+          f"{n_items} items, closets of {args.closet}, {args.seconds:.0f}s per row after {args.warmup:.0f}s warm-up, "
+          f"a new seed (a new list) per request")
+    print(load_table(results))
 
     # --- in-process server time ---------------------------------------------------------------------------------
     from django.conf import settings

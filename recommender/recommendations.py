@@ -189,13 +189,17 @@ class _InfoCache:
     loaded_at: float
     info: ItemTable
     stamp: object = None
+    # Card rows (CARD_FIELDS of active items) read while ``stamp`` holds, shared read-only by this process's
+    # requests: a refresh mostly shows items some earlier page already read.
+    card_rows: dict[int, InventoryItem] = field(default_factory=dict)
 
 
 _info_lock = threading.Lock()
 _info_cache: _InfoCache | None = None
+CARD_ROW_CACHE_SIZE = 50_000  # rows kept per process before the cache starts over (~25 MB)
 
 
-def item_info_for(index: ActiveIndex) -> ItemTable:
+def _item_state(index: ActiveIndex) -> _InfoCache:
     """Metadata of every active item as numpy columns (an ItemTable: filters run over a whole candidate list at
     once), read in one query per mapped index and inventory change (one indexed max(updated_at) per call tells), so
     a retired or repriced item is seen on the next request."""
@@ -203,11 +207,11 @@ def item_info_for(index: ActiveIndex) -> ItemTable:
     stamp = InventoryItem.objects.aggregate(latest=Max("updated_at"))["latest"]
     cached = _info_cache
     if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
-        return cached.info
+        return cached
     with _info_lock:
         cached = _info_cache
         if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
-            return cached.info
+            return cached
         rows = InventoryItem.objects.filter(is_active=True).values_list("pk", "category", "price", "sizes", "gender")
         ids, categories, prices, sizes, genders = [], [], [], [], []
         for pk, category, price, item_sizes, gender in rows.iterator(chunk_size=5000):
@@ -218,7 +222,25 @@ def item_info_for(index: ActiveIndex) -> ItemTable:
             genders.append(gender or "")
         info = ItemTable(ids, categories=categories, prices=prices, sizes=sizes, genders=genders)
         _info_cache = _InfoCache(index=index, loaded_at=time.monotonic(), info=info, stamp=stamp)
-        return info
+        return _info_cache
+
+
+def item_info_for(index: ActiveIndex) -> ItemTable:
+    return _item_state(index).info
+
+
+def _card_items(state: _InfoCache, item_ids: Sequence[int]) -> dict[int, InventoryItem]:
+    """Active items' card rows by id: from this process's rows of the current inventory stamp, reading only the
+    missing ones. A retire, reprice or import moves the stamp (``updated_at``), and a new stamp starts a new cache,
+    so a row here is never older than the inventory state this request saw."""
+    rows = state.card_rows
+    missing = [i for i in item_ids if i not in rows]
+    if missing:
+        fetched = InventoryItem.objects.filter(is_active=True).only(*CARD_FIELDS).in_bulk(missing)
+        if len(rows) + len(fetched) > CARD_ROW_CACHE_SIZE:
+            rows = state.card_rows = {}
+        rows.update(fetched)
+    return {i: rows[i] for i in item_ids if i in rows}
 
 
 def forget_item_info() -> None:
@@ -323,15 +345,16 @@ def recommendations_for(
     ready = [
         g for g in garments if g.embedding_state == EmbeddingState.READY and g.embedding_version == index.model_version
     ]
-    info = item_info_for(index)
+    state = _item_state(index)
+    info = state.info
     if not ready:
         page.state = "embedding" if page.waiting_ids else "onboarding"
-        page.cards = _onboarding(index, info, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
+        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
         return page
     closet = _closet_profile(user, index, ready, liked=liked, disliked=excluded, feedback=feedback)
     if not closet.owned_ids:  # embeddings were reset between the two reads
         page.state = "embedding"
-        page.cards = _onboarding(index, info, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
+        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
         return page
     recs = recommend(
         _raw(index),
@@ -345,7 +368,7 @@ def recommendations_for(
         profile=closet.profile,
         overfetch=settings.RECOMMENDER_OVERFETCH,
     )
-    page.cards = _cards(recs, garments={g.pk: g for g in ready}, feedback=feedback)
+    page.cards = _cards(recs, state=state, garments={g.pk: g for g in ready}, feedback=feedback)
     page.groups = _groups(page.cards)
     return page
 
@@ -364,10 +387,12 @@ def _active_only(filters: Filters) -> Filters:
     return Filters(categories=frozenset(taxonomy.CATEGORIES), exclude_ids=filters.exclude_ids)
 
 
-def _cards(recs: Sequence[Recommendation], *, garments: dict[int, Garment], feedback: dict[int, str]) -> list[RecommendationCard]:
+def _cards(
+    recs: Sequence[Recommendation], *, state: _InfoCache, garments: dict[int, Garment], feedback: dict[int, str]
+) -> list[RecommendationCard]:
     """Rows for the chosen items in one query; active ones only (an item retired since the metadata was read is
     dropped here). ``garments``: the user's garments by pk, already read, for the "because you own" line."""
-    items = InventoryItem.objects.filter(is_active=True).only(*CARD_FIELDS).in_bulk([r.item_id for r in recs])
+    items = _card_items(state, [r.item_id for r in recs])
     return [
         RecommendationCard(
             item=items[r.item_id],
@@ -403,9 +428,10 @@ def _groups(cards: list[RecommendationCard]) -> list[RecommendationGroup]:
 
 
 def _onboarding(
-    index: ActiveIndex, info: ItemTable, filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int
+    index: ActiveIndex, state: _InfoCache, filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int
 ) -> list[RecommendationCard]:
     """A diverse starter set: a seeded draw over the index, taken round-robin over the popular categories."""
+    info = state.info
     rng = np.random.default_rng(seed)
     ml_filters = filters.to_ml(exclude_ids=excluded)
     ids = np.asarray(index.ids)
@@ -420,7 +446,7 @@ def _onboarding(
         for queue in queues.values():
             if queue and len(chosen) < k:
                 chosen.append(queue.pop())
-    items = InventoryItem.objects.filter(is_active=True).defer("embedding").in_bulk(chosen)
+    items = _card_items(state, chosen)
     return [RecommendationCard(item=items[i], score=0.0, because=None) for i in chosen if i in items]
 
 

@@ -57,6 +57,17 @@ def test_retired_items_are_never_recommended(alice, closet):
     assert len(again) == 12
 
 
+def test_an_item_changed_after_a_list_shows_its_new_price_on_the_next(alice, closet):
+    from recommender.models import InventoryItem
+
+    shown = recommendations_for(user=alice, seed=1, k=12).cards[0].item
+    item = InventoryItem.objects.get(pk=shown.pk)
+    item.price = Decimal("1.23")
+    item.save()
+    again = {card.item.pk: card.item for card in recommendations_for(user=alice, seed=1, k=12).cards}
+    assert again[shown.pk].price == Decimal("1.23")
+
+
 def test_an_item_that_duplicates_an_owned_garment_is_dropped(alice, inventory):
     copy = inventory[3]
     ready_garment(alice, np.frombuffer(bytes(copy.embedding), dtype="<f4"), category=copy.category)
