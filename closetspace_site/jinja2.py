@@ -1,21 +1,29 @@
-"""The Jinja2 environment for the few templates that sit in a hot loop (the recommendation card grid).
+"""The Jinja2 environment for the pages in a hot loop (For you: its body and card grid).
 
-Django's own template language is kept for every page; Jinja2 compiles a template to Python, so a grid of 24 cards
-renders in about a tenth of the time (measured in docs/benchmarks.md, Web serving). Templates live in
-templates/jinja2/ and receive plain data: URLs are built before rendering (see ``recommender.cards``).
+Every other page uses Django's own template language. Jinja2 compiles a template to Python, so the For you body
+with its 24 cards renders in a fraction of the time (docs/benchmarks.md, Web serving). Templates live in
+templates/jinja2/ and receive plain data: per-item URLs are built before rendering (``recommender.cards``).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.templatetags.static import static
+from django.urls import reverse
 from jinja2 import Environment
 
 from recommender.templatetags.recommender_extras import money
 
 
+@functools.cache
+def url(name: str) -> str:
+    """``{% url name %}`` for routes without arguments, reversed once per process."""
+    return reverse(name)
+
+
 def environment(**options: Any) -> Environment:
     env = Environment(**options)
-    env.globals.update(static=static)
+    env.globals.update(static=static, url=url)
     env.filters.update(money=money)
     return env

@@ -1,14 +1,13 @@
-"""What a For you card shows, as plain strings, and the grid's HTML.
+"""What a For you card shows, as plain strings, and the For you page's body as HTML.
 
 The grid is the page's hot loop: 24 cards of about a dozen fields and five links each. Django's template language
 spent ~12 ms on it per page (variable resolution and ``{% url %}`` reverses), so the cards are turned into plain
-``CardView`` rows here (URLs filled into patterns reversed once per process) and rendered by the Jinja2 template
-``recommender/cards.html``. The markup is the same as the other card templates.
+``CardView`` rows here (URLs filled into patterns reversed once per process) and the page's body is rendered by the
+Jinja2 templates ``recommender/for_you_content.html`` and ``recommender/cards.html``.
 """
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -17,7 +16,8 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from recommender.recommendations import RecommendationCard
+from recommender.forms import RecommendationFilterForm
+from recommender.recommendations import RecommendationCard, RecommendationPage
 from recommender.templatetags.recommender_extras import money
 from wardrobe import taxonomy
 
@@ -76,14 +76,24 @@ def card_view(card: RecommendationCard) -> CardView:
     )
 
 
-def render_cards(cards: Sequence[RecommendationCard], *, request: HttpRequest) -> SafeString:
-    """The ``<li>`` cards of a For you grid, with working like/hide forms (CSRF token, a ``next`` back here)."""
-    html = get_template("recommender/cards.html", using="jinja2").render(
+def for_you_content(
+    page: RecommendationPage, *, form: RecommendationFilterForm, request: HttpRequest, next_seed: int
+) -> SafeString:
+    """The body of the For you page (filters, states, the card grid or its groups) as HTML."""
+    query = request.GET.copy()
+    query.pop("seed", None)
+    html = get_template("recommender/for_you_content.html", using="jinja2").render(
         {
-            "cards": [card_view(c) for c in cards],
+            "page": page,
+            "form": form,
+            "user": request.user,
+            "query_string": query.urlencode(),
+            "next_seed": next_seed,
+            "cards": [card_view(c) for c in page.cards],
+            "groups": [{"label": g.label, "cards": [card_view(c) for c in g.cards]} for g in page.groups],
             "feedback_url": reverse("recommender:feedback"),
             "next_url": request.get_full_path(),
-            # Once per grid: Jinja2's lazy csrf_input would mask a fresh token for every card.
+            # Once per page: Jinja2's lazy csrf_input would mask a fresh token for every card.
             "csrf_token": get_token(request),
         },
     )

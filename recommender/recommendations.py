@@ -44,6 +44,7 @@ from ml.ranking import (
 )
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors import ActiveIndex, current_index
+from recommender.services.feedback import feedback_cache_key
 from recommender.services.inventory import _CLOTHING_SIZES, _SHOE_SIZES
 from wardrobe import taxonomy
 from wardrobe.images import ImageRejected, normalise_image
@@ -257,7 +258,21 @@ def _vector(blob) -> np.ndarray:
 
 
 def _feedback(user: AbstractBaseUser) -> dict[int, str]:
-    return dict(Feedback.objects.filter(user=user).values_list("item_id", "kind"))
+    """The user's likes and hides by item id, through the cache (the feedback services drop it on every write)."""
+    key = feedback_cache_key(user.pk)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage costs a query, never the page
+        logger.warning("feedback cache unavailable; reading the database", exc_info=True)
+        cached = None
+    if isinstance(cached, dict):
+        return dict(cached)
+    feedback = dict(Feedback.objects.filter(user=user).values_list("item_id", "kind"))
+    try:
+        cache.set(key, feedback, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("feedback cache unavailable; feedback not stored", exc_info=True)
+    return feedback
 
 
 def _new_seed() -> int:

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recommender import recommendations
-from recommender.cards import render_cards
+from recommender.cards import for_you_content
 from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
 from recommender.models import InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
@@ -29,20 +29,9 @@ def for_you(request: HttpRequest) -> HttpResponse:
         user=request.user, filters=filters, seed=form.cleaned_data.get("seed") if valid else None,
         k=settings.RECOMMENDER_PAGE_SIZE,
     )
-    query = request.GET.copy()
-    query.pop("seed", None)
-    groups = [
-        {"label": group.label, "cards_html": render_cards(group.cards, request=request)} for group in page.groups
-    ]
-    return render(
-        request,
-        "recommender/for_you.html",
-        {
-            "page": page, "form": form, "query_string": query.urlencode(),
-            "next_seed": (page.seed * 7919 + 1) % (2**31 - 1),
-            "groups": groups, "cards_html": "" if groups else render_cards(page.cards, request=request),
-        },
-    )
+    next_seed = (page.seed * 7919 + 1) % (2**31 - 1)
+    content = for_you_content(page, form=form, request=request, next_seed=next_seed)
+    return render(request, "recommender/for_you.html", {"content": content})
 
 
 @login_required

@@ -8,3 +8,13 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ML_INDEX_DIR = tmp_path / "index"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: cached profiles, feedback and sessions are keyed by ids a later test's
+    fresh database may hand out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

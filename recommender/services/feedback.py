@@ -1,9 +1,32 @@
 """Writes of a user's feedback on inventory items (like, hide, not my style)."""
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
 
 from recommender.models import Feedback, InventoryItem
+
+logger = logging.getLogger(__name__)
+
+
+def feedback_cache_key(user_id: int) -> str:
+    """Where recommender.recommendations keeps a user's feedback between requests; every write here drops it."""
+    return f"recs:feedback:{user_id}"
+
+
+def _forget_cached_feedback(user_id: int) -> None:
+    def forget() -> None:
+        try:
+            cache.delete(feedback_cache_key(user_id))
+        except Exception:  # noqa: BLE001 - an unreachable cache holds nothing we could serve anyway
+            logger.warning("cache unavailable; cached feedback of user %s not dropped", user_id, exc_info=True)
+
+    forget()
+    # Again once committed: a request that read the old rows between the first drop and the commit may have cached them.
+    transaction.on_commit(forget)
 
 
 def feedback_set(*, user: AbstractBaseUser, item_id: int, kind: str) -> Feedback:
@@ -13,10 +36,12 @@ def feedback_set(*, user: AbstractBaseUser, item_id: int, kind: str) -> Feedback
         raise ValueError(f"kind must be one of {', '.join(Feedback.Kind.values)}; got {kind!r}")
     item = InventoryItem.objects.only("pk").get(pk=item_id, is_active=True)
     feedback, _ = Feedback.objects.update_or_create(user=user, item=item, defaults={"kind": kind})
+    _forget_cached_feedback(user.pk)
     return feedback
 
 
 def feedback_clear(*, user: AbstractBaseUser, item_id: int) -> bool:
     """Undo the user's verdict on an item. True when there was one."""
     deleted, _ = Feedback.objects.filter(user=user, item_id=item_id).delete()
+    _forget_cached_feedback(user.pk)
     return bool(deleted)
