@@ -386,12 +386,14 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, *, mmr_lambda: float
     return picked
 
 
-def _pool(found: Sequence[Sequence[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pool(found: Sequence[Sequence[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Candidates gathered over several queries, each once, in first-seen order, with its best relevance and the
-    query (cluster) that found it at that relevance (the first one on a tie)."""
+    query (cluster) that found it at that relevance (the first one on a tie); last, where each chosen candidate
+    stands in ``found`` flattened (to pick rows of vectors read alongside)."""
     sizes = [len(neighbours) for neighbours in found]
     if not sum(sizes):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0, dtype=np.float32), empty, empty
     ids = np.fromiter((i for neighbours in found for i, _ in neighbours), dtype=np.int64, count=sum(sizes))
     dist = np.fromiter((d for neighbours in found for _, d in neighbours), dtype=np.float64, count=sum(sizes))
     cluster = np.repeat(np.arange(len(found), dtype=np.int64), sizes)
@@ -404,7 +406,7 @@ def _pool(found: Sequence[Sequence[tuple[int, float]]]) -> tuple[np.ndarray, np.
     _, first_seen = np.unique(ids, return_index=True)  # aligned with best: both sorted by id
     order = np.argsort(first_seen, kind="stable")
     best = best[order]
-    return ids[best], rel[best].astype(np.float32), cluster[best]
+    return ids[best], rel[best].astype(np.float32), cluster[best], best
 
 
 def _allowed(ids: np.ndarray, filters: Filters, item_info: ItemInfoSource) -> np.ndarray:
@@ -421,14 +423,16 @@ def _exposes_candidates(index: VectorIndex) -> bool:
 def _filtered_query_batch(
     index, queries: np.ndarray, k: int, *, search_k: int | None, exclude: Collection[int], filters: Filters,
     table: ItemTable,
-) -> list[list[tuple[int, float]]]:
+) -> tuple[list[list[tuple[int, float]]], np.ndarray]:
     """``index.query_batch`` for an ANN index that exposes its candidates (AnnoyVectorIndex): the same candidate
     count, but candidates the filters or ``exclude`` refuse are dropped before the exact re-rank, so a strict filter
-    neither pays for re-ranking rows it will throw away nor needs as many widening rounds."""
+    neither pays for re-ranking rows it will throw away nor needs as many widening rounds. Also returns the float32
+    vectors of the neighbours, in order (flattened over the queries): reading float16 rows is most of a query's
+    cost, so the caller should not read them twice."""
     excluded = np.fromiter(map(int, exclude), dtype=np.int64, count=len(exclude)) if exclude else None
     n = min(len(index), k * max(1, int(index.overfetch)))
     base_search_k = search_k if search_k is not None else int(getattr(index, "search_k", n))
-    out = []
+    out, rows = [], []
     for q in normalise(np.atleast_2d(queries)):
         positions = np.asarray(index.candidates(q, n, search_k=max(base_search_k, n)), dtype=np.int64)
         ids = index.ids[positions]
@@ -439,11 +443,13 @@ def _filtered_query_batch(
         if not len(positions):
             out.append([])
             continue
-        sims = np.asarray(index.vectors[positions], dtype=np.float32) @ q
+        vectors = np.asarray(index.vectors[positions], dtype=np.float32)
+        sims = vectors @ q
         dist = np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, 4.0))
         order = np.lexsort((index.ids[positions], dist))[:k]
         out.append([(int(index.ids[positions[j]]), float(dist[j])) for j in order])
-    return out
+        rows.append(vectors[order])
+    return out, (np.concatenate(rows) if rows else np.zeros((0, index.dim), dtype=np.float32))
 
 
 def vectors_of(index: VectorIndex, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -506,12 +512,15 @@ def recommend(
     exclude = set(map(int, owned_ids)) | set(filters.exclude_ids)
     fetch = k * max(1, overfetch)
     for _ in range(max(1, max_rounds)):
+        found_vectors = None
         if isinstance(item_info, ItemTable) and filters.needs_info and _exposes_candidates(index):
-            found = _filtered_query_batch(index, queries, min(fetch, len(index)), search_k=search_k, exclude=exclude,
-                                          filters=filters, table=item_info)
+            found, found_vectors = _filtered_query_batch(
+                index, queries, min(fetch, len(index)), search_k=search_k, exclude=exclude, filters=filters,
+                table=item_info,
+            )
         else:
             found = index.query_batch(queries, min(fetch, len(index)), search_k=search_k, exclude=exclude)
-        ids, relevance, clusters = _pool(found)
+        ids, relevance, clusters, where = _pool(found)
         allowed = _allowed(ids, filters, item_info)
         if int(allowed.sum()) >= 2 * k or fetch >= len(index):
             break
@@ -519,7 +528,7 @@ def recommend(
     ids, relevance, clusters = ids[allowed], relevance[allowed], clusters[allowed]
     if not len(ids):
         return []
-    vectors = normalise(vectors_of(index, ids))
+    vectors = normalise(found_vectors[where[allowed]] if found_vectors is not None else vectors_of(index, ids))
     nearest_owned: np.ndarray | None = None
     if len(owned):
         to_owned = vectors @ owned.T
