@@ -3,12 +3,13 @@ one recommendation query at 35,000 and 1,000,000 inventory items.
 
 What it does (on the database in DATABASE_URL, which it migrates and fills: use a scratch one):
 
-1. Inventory: one row per line of the full dataset's items.csv (35,554 real names, categories, genders, demo prices
-   and sizes), every row pointing at one shared placeholder photo, with SYNTHETIC unit vectors of the real item
-   encoder's width (Lite0 1280 + MiniLM 384 = 1664 dims; clustered, so neighbourhoods look like an embedding
-   space). Running the CNN over 35k photos takes hours on this machine; the ranking and serving cost does not
-   depend on what the vectors mean. Then the real index build (recommender.services.rebuild_index, Annoy).
-2. ``--users`` users, each with a closet of ``--closet`` ready garments (synthetic vectors near the inventory).
+1. Inventory: one row per line of the full dataset's items.csv (35,554 real names, categories, genders, usages,
+   demo prices and sizes), every row pointing at one shared placeholder photo, with the REAL item vectors of the
+   shared photos and names made by ``python -m bench.ann --embed`` (``--embeddings``; without that file,
+   synthetic clustered unit vectors of the same width, 1,664 = Lite0 1280 + MiniLM 384, labelled so). Then the
+   real index build (recommender.services.rebuild_index, Annoy).
+2. ``--users`` users, each with a closet of ``--closet`` ready garments: items of one (gender, usage) persona with a
+   little noise on their vectors.
 3. gunicorn (``--workers`` x ``--threads``, gthread) serving the site from this checkout, DEBUG off.
 4. Load (bench/loadgen.py, asyncio, one keep-alive connection per user, each logged in as its own user with a
    session made in the database, a fresh seed per request so every request is a new list), per endpoint:
@@ -17,7 +18,8 @@ What it does (on the database in DATABASE_URL, which it migrates and fills: use 
    Prints throughput, p50/p90/p99 and errors (non-200 or socket errors).
 5. In-process (one BLAS thread, like the served processes): ml.ranking.recommend on the 35k index with the
    profile cached (what a refresh costs) and computed (after a closet or feedback change), the full selector with
-   its database reads, the exact fallback; then, unless ``--skip-million``, 1,000,000 synthetic items:
+   its database reads, the exact fallback; then, unless ``--skip-million``, 1,000,000 items drawn around the real
+   vectors (as bench/ann.py draws its larger sizes; clustered synthetic ones without them):
    ``--million-dims``-wide vectors generated in chunks into a float16 memmap, an Annoy index over their
    ``--million-pca`` PCA projection (``--million-trees``) with the full vectors stored float16 for the exact
    re-rank, and the item metadata as an ItemTable (1M rows are not put in Postgres: the selector's database part
@@ -90,7 +92,19 @@ def clustered_units(
     return out
 
 
-def load_inventory(data_dir: Path, media_dir: Path, *, limit: int | None) -> int:
+def real_vectors(path: Path | None) -> tuple[dict[str, np.ndarray], str] | None:
+    """Real item embeddings made by ``python -m bench.ann --embed`` (the product's encoder over the shared data), as
+    {items.csv id: row} and their model version, or None when ``path`` is not there."""
+    if path is None or not path.exists():
+        return None
+    matrix = np.load(path, mmap_mode="r")
+    ids = np.load(path.with_name(path.stem + "-ids.npy"))
+    version_file = path.with_name(path.stem + "-version.txt")
+    version = version_file.read_text().strip() if version_file.exists() else f"bench-real-{path.stem}"
+    return {str(i): matrix[j] for j, i in enumerate(ids.tolist())}, version
+
+
+def load_inventory(data_dir: Path, media_dir: Path, *, limit: int | None, real: dict[str, np.ndarray] | None = None) -> int:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
     from PIL import Image
@@ -106,7 +120,11 @@ def load_inventory(data_dir: Path, media_dir: Path, *, limit: int | None) -> int
     Image.new("RGB", (60, 80), (200, 190, 180)).save(buf, format="JPEG")
     photo = default_storage.save("inventory/bench-placeholder.jpg", ContentFile(buf.getvalue()))
     rows = list(iter_styles(data_dir / "items.csv"))[:limit]
-    vectors = clustered_units(len(rows), DIM, centres=400, seed=1)
+    if real is not None:
+        rows = [row for row in rows if str(row.id) in real]
+        vectors = (real[str(row.id)] for row in rows)
+    else:
+        vectors = clustered_units(len(rows), DIM, centres=400, seed=1)
     batch = []
     for row, v in zip(rows, vectors):
         category = category_for(row.master_category, row.sub_category, row.article_type)
@@ -115,8 +133,8 @@ def load_inventory(data_dir: Path, media_dir: Path, *, limit: int | None) -> int
                 external_id=f"bench-{row.id}", name=row.name[:200] or f"Item {row.id}", brand=brand_from_name(row.name),
                 category=category, gender=row.gender, price=demo_price(row.id, category), currency="EUR",
                 sizes=demo_sizes(row.id, category), product_url=f"https://shop.example.com/p/{row.id}",
-                image=photo, thumbnail=photo, embedding_state="ready", embedding=v.astype("<f4").tobytes(),
-                embedding_version=MODEL,
+                image=photo, thumbnail=photo, embedding_state="ready", embedding=np.asarray(v, dtype="<f4").tobytes(),
+                embedding_version=MODEL, usage=row.usage,
             )
         )
         if len(batch) == 2000:
@@ -134,21 +152,29 @@ def make_users(n: int, closet: int) -> list[int]:
 
     User = get_user_model()
     ids = []
-    sample = list(InventoryItem.objects.filter(embedding_version=MODEL).order_by("?").values_list("embedding", "category")[: n * closet])
+    # A closet is one persona's clothes: items of one (gender, usage) pair, each with a little noise (a photo of
+    # one's own shirt is near, not equal to, the shop's), so a closet has the clusters a real one has.
+    rows = list(InventoryItem.objects.filter(embedding_version=MODEL).values_list("gender", "usage", "embedding", "category", "name"))
+    personas: dict[tuple[str, str], list] = {}
+    for gender, usage, blob, category, name in rows:
+        personas.setdefault((gender, usage), []).append((blob, category, name))
+    big = sorted(key for key, members in personas.items() if len(members) >= 10 * closet)
     rng = np.random.default_rng(2)
     for u in range(n):
         user, _ = User.objects.get_or_create(username=f"bench{u}")
         ids.append(user.pk)
         if Garment.objects.filter(owner=user).exists():
             continue
+        members = personas[big[u % len(big)]]
         garments = []
-        for blob, category in sample[u * closet : (u + 1) * closet]:
+        for j in rng.choice(len(members), size=closet, replace=False):
+            blob, category, name = members[j]
             v = np.frombuffer(bytes(blob), dtype="<f4") + 0.3 * rng.normal(size=DIM).astype(np.float32) / np.sqrt(DIM)
             v /= np.linalg.norm(v)
             garments.append(
-                Garment(owner=user, name=f"Garment {len(garments)}", category=category, image="inventory/bench-placeholder.jpg",
-                        thumbnail="inventory/bench-placeholder.jpg", embedding_state="ready",
-                        embedding=v.astype("<f4").tobytes(), embedding_version=MODEL)
+                Garment(owner=user, name=name[:100] or f"Garment {len(garments)}", category=category,
+                        image="inventory/bench-placeholder.jpg", thumbnail="inventory/bench-placeholder.jpg",
+                        embedding_state="ready", embedding=v.astype("<f4").tobytes(), embedding_version=MODEL)
             )
         Garment.objects.bulk_create(garments)
     return ids
@@ -170,10 +196,10 @@ def session_cookies(user_ids: list[int]) -> list[str]:
     return out
 
 
-def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int, env: dict, *, worker_class: str = "gthread") -> subprocess.Popen:
     cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "closetspace_site.wsgi:application", "-b", f"127.0.0.1:{port}",
-        "-k", "gthread", "-w", str(workers), "--threads", str(threads), "--backlog", "512", "--keep-alive", "30",
+        "-k", worker_class, "-w", str(workers), "--threads", str(threads), "--backlog", "512", "--keep-alive", "30",
         "--log-level", "warning",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
@@ -209,12 +235,15 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--worker-class", default="gthread", help="gunicorn worker class: gthread or sync")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--max-requests", type=int, default=20_000)
     ap.add_argument("--rate", type=float, default=200.0, help="requests/s of the fixed-rate rows")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--repeats", type=int, default=50)
+    ap.add_argument("--embeddings", type=Path, default=ROOT / "var" / "bench" / "item-embeddings.npy",
+                    help="real item vectors from `python -m bench.ann --embed` (synthetic ones when the file is missing)")
     ap.add_argument("--skip-million", action="store_true")
     ap.add_argument("--million", type=int, default=1_000_000)
     ap.add_argument("--million-dims", type=int, default=DIM)
@@ -223,6 +252,10 @@ def main() -> None:
     ap.add_argument("--redis", default="", help="REDIS_URL for the served site's cache (default: local memory)")
     args = ap.parse_args()
 
+    global MODEL
+    real = real_vectors(args.embeddings)
+    if real is not None:
+        MODEL = real[1]
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
     index_dir, media_dir = work / "index", work / "media"
     _setup_django(index_dir, media_dir)
@@ -232,8 +265,9 @@ def main() -> None:
     from recommender.services import rebuild_index
 
     t0 = time.perf_counter()
-    n_items = load_inventory(args.data, media_dir, limit=args.limit)
-    print(f"inventory: {n_items} items ({MODEL}, synthetic {DIM}-d vectors) in {time.perf_counter() - t0:.1f}s", flush=True)
+    n_items = load_inventory(args.data, media_dir, limit=args.limit, real=real[0] if real else None)
+    kind = "real embeddings of the shared photos and names" if real else "SYNTHETIC clustered vectors"
+    print(f"inventory: {n_items} items ({MODEL}, {kind}, {DIM}-d) in {time.perf_counter() - t0:.1f}s", flush=True)
     t0 = time.perf_counter()
     version = rebuild_index(force=True)
     print(f"index: {version.item_count} items, Annoy, built in {time.perf_counter() - t0:.1f}s", flush=True)
@@ -246,7 +280,7 @@ def main() -> None:
     if args.redis:
         env["REDIS_URL"] = args.redis
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    proc = start_gunicorn(args.port, args.workers, args.threads, env)
+    proc = start_gunicorn(args.port, args.workers, args.threads, env, worker_class=args.worker_class)
     results = []
     try:
         for name, path_of in (
@@ -262,7 +296,7 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=30)
 
-    print(f"\nserving: gunicorn gthread {args.workers} workers x {args.threads} threads, {args.concurrency} users, "
+    print(f"\nserving: gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads, {args.concurrency} users, "
           f"{n_items} items, closets of {args.closet}, {args.seconds:.0f}s per row after {args.warmup:.0f}s warm-up, "
           f"a new seed (a new list) per request")
     print(load_table(results))
@@ -302,7 +336,8 @@ def main() -> None:
     del exact
 
     if not args.skip_million:
-        rows.extend(million_rows(args, work, serving=dict(serving, item_info=None), rng=rng))
+        base = np.load(args.embeddings, mmap_mode="r") if real else None
+        rows.extend(million_rows(args, work, serving=dict(serving, item_info=None), rng=rng, base=base))
 
     print(f"\n{'one recommendation query (server time, in-process, one BLAS thread)':<110}{'p50 ms':>9}{'p99 ms':>9}")
     for name, p50, p99 in rows:
@@ -310,7 +345,9 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)  # ~4 GB with the 1M index; the next run rebuilds its index anyway
 
 
-def million_rows(args, work: Path, *, serving: dict, rng: np.random.Generator) -> list[tuple[str, float, float]]:
+def million_rows(
+    args, work: Path, *, serving: dict, rng: np.random.Generator, base: np.ndarray | None = None
+) -> list[tuple[str, float, float]]:
     """ml.ranking.recommend over ``--million`` synthetic items: full vectors stored float16 (what the index keeps
     for the exact re-rank), Annoy over their PCA projection, item metadata as an ItemTable."""
     from django.conf import settings
@@ -321,7 +358,16 @@ def million_rows(args, work: Path, *, serving: dict, rng: np.random.Generator) -
     n, d = args.million, args.million_dims
     t0 = time.perf_counter()
     source = np.lib.format.open_memmap(work / "million-source.npy", mode="w+", dtype="float16", shape=(n, d))
-    clustered_units(n, d, centres=2000, seed=7, out=source)
+    if base is not None:  # draws around the real vectors, as bench/ann.py makes its larger sizes
+        from bench.ann import around
+
+        draw_rng = np.random.default_rng(7)
+        base = np.asarray(base, dtype=np.float32)
+        for start in range(0, n, 50_000):
+            stop = min(n, start + 50_000)
+            source[start:stop] = around(base, stop - start, noise=0.4, rng=draw_rng)
+    else:
+        clustered_units(n, d, centres=2000, seed=7, out=source)
     gen_s = time.perf_counter() - t0
     ids = np.arange(1, n + 1, dtype=np.int64)
     folder = work / "million"
