@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -19,6 +18,7 @@ from recommender.forms import GENDER_CHOICES, SIZE_CHOICES
 from recommender.models import Feedback, InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
 from wardrobe import taxonomy
+from wardrobe.http import url_for_pk
 from wardrobe.images import ImageRejected
 from wardrobe.models import Garment
 
@@ -42,10 +42,10 @@ class ItemOutputSerializer(serializers.Serializer):
     thumbnail_url = serializers.SerializerMethodField()
 
     def get_image_url(self, item: InventoryItem) -> str:
-        return _absolute(self.context["request"], reverse("recommender:item-image", args=[item.pk, "full"]))
+        return _absolute(self.context["request"], url_for_pk("recommender:item-image", item.pk, "full"))
 
     def get_thumbnail_url(self, item: InventoryItem) -> str:
-        return _absolute(self.context["request"], reverse("recommender:item-image", args=[item.pk, "thumb"]))
+        return _absolute(self.context["request"], url_for_pk("recommender:item-image", item.pk, "thumb"))
 
 
 class OwnedRefSerializer(serializers.Serializer):
@@ -55,7 +55,7 @@ class OwnedRefSerializer(serializers.Serializer):
     thumbnail_url = serializers.SerializerMethodField()
 
     def get_thumbnail_url(self, garment: Garment) -> str:
-        return _absolute(self.context["request"], reverse("api-garment-thumbnail", args=[garment.pk]))
+        return _absolute(self.context["request"], url_for_pk("api-garment-thumbnail", garment.pk))
 
 
 class CardOutputSerializer(serializers.Serializer):

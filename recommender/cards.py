@@ -7,7 +7,6 @@ Jinja2 templates ``recommender/for_you_content.html`` and ``recommender/cards.ht
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -20,19 +19,7 @@ from recommender.forms import RecommendationFilterForm
 from recommender.recommendations import RecommendationCard, RecommendationPage
 from recommender.templatetags.recommender_extras import money
 from wardrobe import taxonomy
-
-_PLACEHOLDER = "2147483646"  # an id in no real URL, replaced by the real one
-
-
-@functools.cache
-def _pattern(name: str, *args: str) -> str:
-    return reverse(name, args=[_PLACEHOLDER, *args]).replace(_PLACEHOLDER, "{}")
-
-
-def url_for_pk(name: str, pk: int, *args: str) -> str:
-    """``reverse(name, args=[pk, *args])`` at a fraction of the cost: the route is reversed once per process with a
-    placeholder id. Only for routes whose other arguments are constants (like the photo variant)."""
-    return _pattern(name, *args).format(int(pk))
+from wardrobe.http import url_for_pk
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,10 @@
-"""HTTP helpers the closet's and the shop's pages share: the owner-checked garment lookup and stored photos."""
+"""HTTP helpers the closet's and the shop's pages share: the owner-checked garment lookup, stored photos and fast
+per-object URLs."""
+import functools
+
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
+from django.urls import reverse
 
 from wardrobe import selectors
 from wardrobe.models import Garment
@@ -23,3 +27,18 @@ def own_garment_or_404(request: HttpRequest, pk: int) -> Garment:
         return selectors.garment_get(user=request.user, pk=pk)
     except Garment.DoesNotExist:
         raise Http404("No such garment in your closet.") from None
+
+
+_PLACEHOLDER = "2147483646"  # an id in no real URL, replaced by the real one
+
+
+@functools.cache
+def _pattern(name: str, *args: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER, *args]).replace(_PLACEHOLDER, "{}")
+
+
+def url_for_pk(name: str, pk: int, *args: str) -> str:
+    """``reverse(name, args=[pk, *args])`` at a fraction of the cost (a page of 24 cards needs ~120 URLs): the route
+    is reversed once per process with a placeholder id. Only for routes whose other arguments are constants (like
+    a photo variant)."""
+    return _pattern(name, *args).format(int(pk))
