@@ -4,8 +4,9 @@
 
 For each backbone and input size it times, on the same photos in the same run:
   one-at-a-time  open one photo, pad and resize it, forward a batch of one in fp32, pool (the references' loop)
-  batched fp32   ImageEncoder.embed over all photos (thread-pool decoding overlapped with batches of 64)
-  batched bf16   the same under CPU bf16 autocast, what precision="auto" picks on CPUs with AMX (CPU only)
+  batched fp32   ImageEncoder.embed over all photos (thread-pool decoding overlapped with batches of 64; on CPU the
+                 network is a BatchNorm-folded, conv+ReLU6-fused copy, see ml.encoders.fold_batchnorm)
+  batched bf16   the same in bf16, what precision="auto" picks on CPUs with AMX (CPU only)
 and on a CUDA device also the batched pipeline with JPEG decoding on the GPU. The last rows are end to end:
 items per second through ItemEncoder (photo + product text). ResNet50 runs with random weights (its ImageNet file
 is not shipped); speed does not depend on the weights' values. Every row is warmed up on a few photos first.

@@ -15,8 +15,10 @@ and ranking by it is ranking by image similarity alone (photo-only queries).
 """
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
+import math
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from ml.images import ImageLoadError, ImageSource, describe, gpu_square_resize, read_bytes, to_uint8_array
 
@@ -249,23 +252,134 @@ def build_backbone(name: str, weights: str | Path | None) -> tuple[Backbone, str
     return backbone.eval(), _sha256(path)[:12]
 
 
+def _same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow "SAME" padding (before, after) of one dimension, as timm's Conv2dSame pads its input."""
+    total = max((math.ceil(size / stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def cpu_conv_fusion_available() -> bool:
+    """True where torch has oneDNN's fused convolution + activation op (the kernel torch.compile emits on CPU)."""
+    if not torch.backends.mkldnn.is_available():
+        return False
+    try:
+        return torch.ops.mkldnn._convolution_pointwise.default is not None
+    except (AttributeError, RuntimeError):  # private op: absent on other builds means "no"
+        return False
+
+
+_FUSED_ACTIVATIONS: dict[type, tuple[str, list[float]]] = {
+    nn.ReLU6: ("hardtanh", [0.0, 6.0]),
+    nn.ReLU: ("relu", []),
+    nn.Identity: ("none", []),
+}
+
+
+class FusedConv2d(nn.Module):
+    """A BatchNorm-folded convolution and its activation as one oneDNN call, for CPU inference only.
+
+    Eager ReLU6 is a separate pass over each activation map, and in bf16 it was the slowest op of Lite0's CPU
+    forward (37% of the time, docs/benchmarks.md). TensorFlow-style "same" padding (timm's Conv2dSame, which pads
+    the input with F.pad, another pass) becomes the convolution's own symmetric padding: where the padding is one
+    pixel larger after than before (stride 2 on an even size), the kernel grows by a zero row/column in front,
+    which sums exactly the same pixels.
+    """
+
+    def __init__(self, conv: nn.Conv2d, activation: nn.Module, *, same: bool) -> None:
+        super().__init__()
+        self.attr, self.scalars = _FUSED_ACTIVATIONS[type(activation)]
+        bias = conv.bias if conv.bias is not None else torch.zeros(conv.out_channels)
+        self.weight = nn.Parameter(conv.weight.detach().clone(), requires_grad=False)
+        self.bias = nn.Parameter(bias.detach().clone(), requires_grad=False)
+        self.stride, self.dilation, self.groups = list(conv.stride), list(conv.dilation), conv.groups
+        self.same = same
+        self.padding = list(conv.padding)
+        self._plans: dict[tuple, tuple[torch.Tensor, list[int]]] = {}
+
+    def _plan(self, height: int, width: int) -> tuple[torch.Tensor, list[int]]:
+        key = (height, width, self.weight.dtype, self.weight.data_ptr())
+        if key not in self._plans:
+            weight, padding = self.weight, self.padding
+            if self.same:
+                kh, kw = self.weight.shape[-2:]
+                (top, bottom), (left, right) = (
+                    _same_padding(height, kh, self.stride[0], self.dilation[0]),
+                    _same_padding(width, kw, self.stride[1], self.dilation[1]),
+                )
+                if bottom - top not in (0, 1) or right - left not in (0, 1) or self.dilation != [1, 1]:
+                    raise ValueError(f"no fused plan for SAME padding {(top, bottom, left, right)}")
+                weight = nn.functional.pad(self.weight, (right - left, 0, bottom - top, 0))
+                padding = [bottom, right]
+            self._plans[key] = (weight, padding)
+        return self._plans[key]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight, padding = self._plan(x.shape[-2], x.shape[-1])
+        return torch.ops.mkldnn._convolution_pointwise(
+            x, weight, self.bias, padding, self.stride, self.dilation, self.groups, self.attr, self.scalars, ""
+        )
+
+
+def fold_batchnorm(model: nn.Module, *, fuse_activations: bool = False) -> nn.Module:
+    """Fold every eval-mode BatchNorm that directly follows a convolution into it, in place (inference only).
+
+    In eval mode a BatchNorm is a per-channel affine map, so conv -> BN is one convolution with scaled weights and a
+    bias; dropping the BN saves a full read and write of each activation map, which is where the memory-bound CPU
+    forward of Lite0 spends its time. Pairs are found by child order (the conv registered right before its BN), as
+    in timm's EfficientNets and torchvision's ResNets; timm's BatchNormAct2d keeps its activation, which
+    ``fuse_activations`` moves into a FusedConv2d (oneDNN, CPU only). torchvision's ResNet applies one shared ReLU
+    module in its forward, so its convolutions are folded but not fused.
+    """
+    same_types: tuple[type, ...] = ()
+    try:
+        from timm.layers import Conv2dSame
+
+        same_types = (Conv2dSame,)
+    except ImportError:  # pragma: no cover - timm is a dependency; without it no model has Conv2dSame either
+        pass
+    for parent in list(model.modules()):
+        children = list(parent.named_children())
+        for (conv_name, conv), (bn_name, bn) in zip(children, children[1:]):
+            if not isinstance(conv, nn.Conv2d) or not isinstance(bn, nn.BatchNorm2d) or bn.training:
+                continue
+            if type(bn) is nn.BatchNorm2d:
+                activation: nn.Module | None = None
+            elif hasattr(bn, "act") and hasattr(bn, "drop"):  # timm BatchNormAct2d: BN, then dropout, then act
+                activation = bn.act
+            else:
+                continue
+            fused = fuse_conv_bn_eval(conv, bn)
+            conv.weight, conv.bias = fused.weight, fused.bias
+            fusable = activation is not None and type(activation) in _FUSED_ACTIVATIONS and isinstance(bn.drop, nn.Identity)
+            if fuse_activations and fusable and conv.padding_mode == "zeros":
+                setattr(parent, conv_name, FusedConv2d(conv, activation, same=isinstance(conv, same_types)))
+                setattr(parent, bn_name, nn.Identity())
+            else:
+                setattr(parent, bn_name, nn.Identity() if activation is None else nn.Sequential(bn.drop, activation))
+    return model
+
+
 # --- image encoder ---------------------------------------------------------------------------------------------
 
 
 class ImageEncoder:
     """Photos to (n, dim) float32 L2-normalised vectors: pad to square on white, resize, CNN trunk, global pooling.
 
-    On CUDA it runs in bf16 (fp16 where bf16 is unsupported) with channels_last and decodes JPEGs on the GPU;
-    on CPU it runs fp32 on all cores and decodes with a thread pool while the network works on the previous batch.
-    On a CPU with AMX tiles ``precision="auto"`` also runs under bf16 autocast: the 1x1 convolutions become AMX
-    matrix products, about 3x the fp32 throughput (docs/benchmarks.md); ``"fp32"``/``"bf16"`` force either.
+    On CUDA it runs in bf16 (fp16 where bf16 is unsupported) with channels_last and decodes JPEGs on the GPU.
+    On CPU it uses all cores, decodes with a thread pool while the network works on the previous batch, and runs a
+    copy of the model made for inference: BatchNorm folded into the convolutions, and on timm's Lite0 each
+    convolution fused with its ReLU6 into one oneDNN call (``fold_batchnorm``; Lite0's CPU forward is memory-bound,
+    so every pass saved counts). On a CPU with AMX tiles ``precision="auto"`` runs that copy in bf16: the 1x1
+    convolutions become AMX matrix products, about 3x the fp32 throughput (docs/benchmarks.md); ``"fp32"``/``"bf16"``
+    force either. ``self.model`` stays the plain eager network (fine-tuning, ``pooled_features``, ``classify``).
     Precision is not part of ``version``: like the GPU's bf16 it moves a vector by far less than any model change
     (cosine > 0.99 to the fp32 vector), so vectors from both kinds of machine may share an index.
     """
 
-    # On CPU the network sees at most this many photos at once: measured on the 2-core box, Lite0's activations
-    # for 32-64 photos at 224 px fall out of cache and throughput drops below batch-of-one (docs/benchmarks.md).
-    CPU_FORWARD_CHUNK = 8
+    # On CPU the network sees about this many input pixels at once (8 photos at 224 px, 43 at 96 px): measured on
+    # the 2-core box, fewer photos per call pay oneDNN's per-call weight reordering again and again (Lite0 at 96 px:
+    # 440 img/s in chunks of 8, 1,190 in chunks of 64), more fall out of cache (Lite0 at 224 px: best at 8-16).
+    CPU_FORWARD_PIXELS = 8 * 224 * 224
 
     def __init__(
         self,
@@ -311,6 +425,7 @@ class ImageEncoder:
         if self._channels_last:
             self.model = self.model.to(self.device, memory_format=torch.channels_last)
         self._pool: ThreadPoolExecutor | None = None
+        self._cpu_net: tuple[tuple, nn.Module] | None = None
 
     def __repr__(self) -> str:
         return f"ImageEncoder({self.version!r}, device={self.device})"
@@ -395,6 +510,22 @@ class ImageEncoder:
         fmap = self.model.forward_features(x)
         return fmap.mean(dim=(2, 3)) if self.pooling == "avg" else fmap.amax(dim=(2, 3))
 
+    def _cpu_pooled_features(self, x: torch.Tensor) -> torch.Tensor:
+        """``pooled_features`` through a BatchNorm-folded copy of the model (``fold_batchnorm``): the CPU batched path.
+
+        The copy is rebuilt whenever the model's weights change (fine-tuning, load_state_dict), so it never serves
+        stale weights; ``self.model`` itself stays unfolded for training and for the reference loop.
+        """
+        stamp = tuple((t.data_ptr(), t._version) for t in (*self.model.parameters(), *self.model.buffers()))
+        if self._cpu_net is None or self._cpu_net[0] != stamp:
+            with torch.inference_mode(False), torch.no_grad():  # ordinary tensors, not inference-only ones
+                net = copy.deepcopy(self.model).eval()
+                net = fold_batchnorm(net, fuse_activations=cpu_conv_fusion_available()).requires_grad_(False)
+                net = net.to(self._dtype, memory_format=torch.channels_last)
+            self._cpu_net = (stamp, net)
+        fmap = self._cpu_net[1].forward_features(x.to(self._dtype, memory_format=torch.channels_last))
+        return fmap.mean(dim=(2, 3)) if self.pooling == "avg" else fmap.amax(dim=(2, 3))
+
     def _batches(self, images: Sequence[ImageSource]) -> Iterator[tuple[int, torch.Tensor, dict[int, str]]]:
         """Preprocessed batches, decoding the next batch in the thread pool while the caller runs the current one."""
         starts = list(range(0, len(images), self.batch_size))
@@ -421,10 +552,11 @@ class ImageEncoder:
         images = list(images)
         out = np.zeros((len(images), self.dim), dtype=np.float32)
         errors: dict[int, str] = {}
-        chunk = len(images) if self._cuda else self.CPU_FORWARD_CHUNK
+        chunk = len(images) if self._cuda else max(1, self.CPU_FORWARD_PIXELS // self.input_size**2)
+        forward = self.pooled_features if self._cuda else self._cpu_pooled_features
         for start, batch, batch_errors in self._batches(images):
-            with self._autocast():
-                features = torch.cat([self.pooled_features(self._normalise(part)) for part in batch.split(max(1, chunk))])
+            with self._autocast() if self._cuda else nullcontext():  # the CPU copy holds weights in self._dtype
+                features = torch.cat([forward(self._normalise(part)) for part in batch.split(max(1, chunk))])
             features = torch.nn.functional.normalize(features.float(), dim=1)
             out[start : start + len(batch)] = features.cpu().numpy()
             for i, message in batch_errors.items():

@@ -1,6 +1,7 @@
 """ml.encoders with the real shipped weights (EfficientNet-Lite0 from its package, all-MiniLM-L6-v2 from its own)."""
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,12 @@ from PIL import Image, ImageOps
 from ml.encoders import (
     RANDOM_INIT,
     EncoderConfig,
+    FusedConv2d,
     ImageEncoder,
     ItemEncoder,
     ModelWeightsMissing,
+    cpu_conv_fusion_available,
+    fold_batchnorm,
     get_item_encoder,
     item_text,
 )
@@ -148,6 +152,82 @@ def test_cpu_bf16_precision_gives_nearly_the_fp32_vectors_under_the_same_version
 
     assert bf16.version == image_encoder.version
     assert (similarity > 0.99).all()
+
+
+def _eager_fp32_vectors(encoder: ImageEncoder, images) -> np.ndarray:
+    """The unfolded fp32 model, as the one-at-a-time reference loop of bench/embed.py runs it."""
+    batch, _ = encoder.preprocess(images)
+    with torch.inference_mode():
+        features = encoder.pooled_features(encoder._normalise(batch).float())
+    return torch.nn.functional.normalize(features, dim=1).numpy()
+
+
+def _randomise_batchnorm_statistics(model: torch.nn.Module) -> None:
+    """Untrained BatchNorms are identities (mean 0, var 1, weight 1, bias 0), which folding would reproduce trivially."""
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                n = module.num_features
+                module.running_mean.copy_(torch.randn(n, generator=generator) * 0.1)
+                module.running_var.copy_(torch.rand(n, generator=generator) + 0.5)
+                module.weight.copy_(torch.rand(n, generator=generator) + 0.5)
+                module.bias.copy_(torch.randn(n, generator=generator) * 0.1)
+
+
+@pytest.mark.parametrize("backbone", ["efficientnet_lite0", "resnet50"])
+def test_fold_batchnorm_removes_every_batchnorm_and_keeps_the_outputs(backbone):
+    model = ImageEncoder(backbone, input_size=64, weights=RANDOM_INIT, device="cpu", precision="fp32").model
+    _randomise_batchnorm_statistics(model)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.inference_mode():
+        expected = model.forward_features(x)
+        folded = fold_batchnorm(copy.deepcopy(model))
+        got = folded.forward_features(x)
+
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    scale = expected.abs().max().item()  # 50 random layers: compare rounding against the output's own scale
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5 * scale)
+
+
+@pytest.mark.skipif(not cpu_conv_fusion_available(), reason="this torch build has no oneDNN fused convolution")
+@pytest.mark.parametrize("size", [64, 65, 96])  # odd sizes make TensorFlow's SAME padding symmetric, even ones not
+def test_fused_lite0_convolutions_give_the_eager_outputs_at_even_and_odd_sizes(size):
+    model = ImageEncoder("efficientnet_lite0", input_size=64, device="cpu", precision="fp32").model
+    x = torch.randn(2, 3, size, size)
+    with torch.inference_mode():
+        expected = model.forward_features(x)
+        fused = fold_batchnorm(copy.deepcopy(model), fuse_activations=True)
+        got = fused.forward_features(x)
+
+    assert sum(isinstance(m, FusedConv2d) for m in fused.modules()) > 40
+    assert not any(isinstance(m, torch.nn.ReLU6) for m in fused.modules())
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_cpu_batched_fp32_vectors_equal_the_unfolded_models(image_encoder, make_image):
+    images = [make_image(colour="navy", shape="circle"), make_image(colour="orange", shape="stripes")]
+
+    np.testing.assert_allclose(image_encoder.embed(images), _eager_fp32_vectors(image_encoder, images), atol=1e-5)
+
+
+def test_cpu_bf16_vectors_of_real_photos_stay_within_cosine_0_99_of_the_unfolded_fp32_ones(image_encoder, mini_dataset):
+    photos = sorted((mini_dataset / "images").glob("*.jpg"))[:16]
+    bf16 = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", precision="bf16")
+
+    similarity = np.sum(bf16.embed(photos) * _eager_fp32_vectors(image_encoder, photos), axis=1)
+
+    assert similarity.min() > 0.99
+
+
+def test_the_folded_cpu_network_follows_a_change_of_the_models_weights(make_image):
+    encoder = ImageEncoder("resnet50", input_size=64, weights=RANDOM_INIT, device="cpu", precision="fp32")
+    images = [make_image(colour="red"), make_image(colour="green", shape="stripes")]
+    encoder.embed(images)
+
+    _randomise_batchnorm_statistics(encoder.model)
+
+    np.testing.assert_allclose(encoder.embed(images), _eager_fp32_vectors(encoder, images), atol=1e-5)
 
 
 def test_unknown_pooling_is_refused_with_the_choices():
