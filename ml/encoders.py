@@ -510,11 +510,13 @@ class ImageEncoder:
         fmap = self.model.forward_features(x)
         return fmap.mean(dim=(2, 3)) if self.pooling == "avg" else fmap.amax(dim=(2, 3))
 
-    def _cpu_pooled_features(self, x: torch.Tensor) -> torch.Tensor:
-        """``pooled_features`` through a BatchNorm-folded copy of the model (``fold_batchnorm``): the CPU batched path.
+    def _cpu_pooled_features(self, batch: torch.Tensor) -> torch.Tensor:
+        """(n, 3, s, s) uint8 -> pooled features through a BatchNorm-folded copy of the model: the CPU batched path.
 
-        The copy is rebuilt whenever the model's weights change (fine-tuning, load_state_dict), so it never serves
-        stale weights; ``self.model`` itself stays unfolded for training and for the reference loop.
+        Normalises in one pass (x * 1/std - mean/std, uint8 read directly) instead of ``_normalise``'s three, which
+        cost about a fifth of the forward at 224 px. The copy is rebuilt whenever the model's weights change
+        (fine-tuning, load_state_dict), so it never serves stale weights; ``self.model`` stays unfolded for training
+        and for the reference loop.
         """
         stamp = tuple((t.data_ptr(), t._version) for t in (*self.model.parameters(), *self.model.buffers()))
         if self._cpu_net is None or self._cpu_net[0] != stamp:
@@ -523,6 +525,7 @@ class ImageEncoder:
                 net = fold_batchnorm(net, fuse_activations=cpu_conv_fusion_available()).requires_grad_(False)
                 net = net.to(self._dtype, memory_format=torch.channels_last)
             self._cpu_net = (stamp, net)
+        x = torch.addcmul(-self._mean / self._std, batch, 1.0 / self._std)
         fmap = self._cpu_net[1].forward_features(x.to(self._dtype, memory_format=torch.channels_last))
         return fmap.mean(dim=(2, 3)) if self.pooling == "avg" else fmap.amax(dim=(2, 3))
 
@@ -553,10 +556,13 @@ class ImageEncoder:
         out = np.zeros((len(images), self.dim), dtype=np.float32)
         errors: dict[int, str] = {}
         chunk = len(images) if self._cuda else max(1, self.CPU_FORWARD_PIXELS // self.input_size**2)
-        forward = self.pooled_features if self._cuda else self._cpu_pooled_features
         for start, batch, batch_errors in self._batches(images):
-            with self._autocast() if self._cuda else nullcontext():  # the CPU copy holds weights in self._dtype
-                features = torch.cat([forward(self._normalise(part)) for part in batch.split(max(1, chunk))])
+            parts = batch.split(max(1, chunk))
+            if self._cuda:
+                with self._autocast():
+                    features = torch.cat([self.pooled_features(self._normalise(part)) for part in parts])
+            else:  # the CPU copy holds its weights in self._dtype already
+                features = torch.cat([self._cpu_pooled_features(part) for part in parts])
             features = torch.nn.functional.normalize(features.float(), dim=1)
             out[start : start + len(batch)] = features.cpu().numpy()
             for i, message in batch_errors.items():
