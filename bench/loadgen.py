@@ -161,13 +161,14 @@ async def _run(port, cookies, path_of, *, mode, rate, seconds, warmup, max_reque
                 except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError) as exc:
                     error = type(exc).__name__
                     conn.close()
+                now = loop.time()
+                if not error and measure_from <= now <= stop_at:
+                    result.done_in_window += 1  # throughput: every answer in the window, whenever it was due
                 if counted:
                     if error:
                         result.errors.append(error)
                     else:
-                        now = loop.time()
                         result.latencies_ms.append((now - due) * 1000.0)
-                        result.done_in_window += now <= stop_at
         finally:
             conn.close()
 

@@ -196,10 +196,12 @@ def session_cookies(user_ids: list[int]) -> list[str]:
     return out
 
 
-def start_gunicorn(port: int, workers: int, threads: int, env: dict, *, worker_class: str = "gthread") -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, threads: int, env: dict, *, worker_class: str = "gthread", keep_alive: int = 30
+) -> subprocess.Popen:
     cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "closetspace_site.wsgi:application", "-b", f"127.0.0.1:{port}",
-        "-k", worker_class, "-w", str(workers), "--threads", str(threads), "--backlog", "512", "--keep-alive", "30",
+        "-k", worker_class, "-w", str(workers), "--threads", str(threads), "--backlog", "512", "--keep-alive", str(keep_alive),
         "--log-level", "warning",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
@@ -236,6 +238,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--worker-class", default="gthread", help="gunicorn worker class: gthread or sync")
+    ap.add_argument("--keep-alive", type=int, default=30,
+                    help="gunicorn keep-alive seconds; 0 closes each connection, so every request is accepted by "
+                         "whichever worker is free (a kept-alive connection stays with one worker)")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--max-requests", type=int, default=20_000)
@@ -280,7 +285,9 @@ def main() -> None:
     if args.redis:
         env["REDIS_URL"] = args.redis
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    proc = start_gunicorn(args.port, args.workers, args.threads, env, worker_class=args.worker_class)
+    proc = start_gunicorn(
+        args.port, args.workers, args.threads, env, worker_class=args.worker_class, keep_alive=args.keep_alive
+    )
     results = []
     try:
         for name, path_of in (
