@@ -330,6 +330,11 @@ class Method:
     def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
+    def prepare(self, *, evaluation_items: np.ndarray, wardrobes: Sequence[Wardrobe] = ()) -> None:
+        """Called once before scoring with every query, wardrobe and held-out item of the run (a method that
+        learns from labels, ``ours``' gender probe, must not learn from these) and the wardrobes to come (a method
+        may prepare each closet once, as a site does once per upload, rather than once per refresh)."""
+
 
 class RandomMethod(Method):
     """The floor: items drawn uniformly from the pool."""
@@ -440,6 +445,9 @@ class OursSettings:
     exploration: float = 0.1
     impute_neighbours: int = 10
     tag_filter: bool = True
+    usage_filter: bool = False  # the closet's usage (auto-tag consensus) filters too: not in the product
+    gender_rule: str = "probe"  # "probe": ml.gender over the closet's vectors; "vote": auto-tag votes (before)
+    probe_features: str = "image"  # "image": the image block of the vectors; "item": the whole blended vectors
 
 
 class OursMethod(Method):
@@ -448,8 +456,10 @@ class OursMethod(Method):
 
     Two additions made here, to move into the pipeline if they hold up: a photo without a name borrows the text
     of its visual neighbours (the mean SBERT vector of the ``impute_neighbours`` nearest images, instead of a zero
-    text block); and the closet's gender and usage, read from the auto-tags of its own photos
-    (``ml.autotag.consensus``), filter the pool.
+    text block); and the closet's gender (``ml.gender.closet_gender`` over a probe trained on the image vectors of
+    the items no query or wardrobe of the run uses) filters the pool, as recommender.closet_traits does on the
+    site. ``usage_filter`` adds the usage the closet's auto-tags agree on (``ml.autotag.consensus``; not on the
+    site: ml.ranking has no usage field).
     """
 
     name = "ours"
@@ -466,22 +476,70 @@ class OursMethod(Method):
         self.x = self.combine(image, text)
         self.index = ExactIndex(np.arange(len(self.x)), self.x, model_version="eval")
         self._closets: dict = {}
+        self.probe = None
+        self.probe_s = 0.0
+        self.closets_s = 0.0
+        self.n_closets = 0
+
+    def prepare(self, *, evaluation_items: np.ndarray, wardrobes: Sequence[Wardrobe] = ()) -> None:
+        if self.s.tag_filter and self.s.gender_rule == "probe":
+            from ml.gender import train_probe
+
+            started = time.perf_counter()
+            train = np.setdiff1d(np.arange(len(self.x)), evaluation_items)
+            self.probe = train_probe(self._probe_input(self.x[train], self.image[train]), self.data.gender[train])
+            self.probe_s = time.perf_counter() - started
+        started = time.perf_counter()
+        self._prepare_closets(wardrobes)
+        self.closets_s = time.perf_counter() - started
+        self.n_closets = 2 * len(wardrobes)
+
+    def _prepare_closets(self, wardrobes: Sequence[Wardrobe]) -> None:
+        """Every closet's vectors (named and photo-only), filter tags and profile, in batches: the same answers as
+        one closet at a time (``_closet``), without reading the whole matrix once per closet."""
+        from ml.ranking import build_profile
+
+        if not wardrobes:
+            return
+        rows = np.concatenate([np.asarray(w.items, dtype=np.int64) for w in wardrobes])
+        owner = np.repeat(np.arange(len(wardrobes)), [len(w.items) for w in wardrobes])
+        groups = [np.asarray(w.items, dtype=np.int64) for w in wardrobes]
+        photo = self.photo_vectors(rows, exclude_groups=[groups[o] for o in owner])
+        for named, vectors in ((True, self.x[rows]), (False, photo)):
+            tags = self._batch_tags(vectors, rows, [groups[o] for o in owner], owner, len(wardrobes))
+            for j, w in enumerate(wardrobes):
+                v = vectors[owner == j]
+                profile = build_profile(normalise_rows(v), max_clusters=self.s.max_clusters)
+                self._closets[(w.items, named)] = (v, tags[j] if self.s.tag_filter else {}, profile)
+
+    def _probe_input(self, vectors: np.ndarray, image: np.ndarray) -> np.ndarray:
+        return image if self.s.probe_features == "image" else vectors
 
     def combine(self, image: np.ndarray, text: np.ndarray) -> np.ndarray:
         return normalise_rows(np.concatenate([image * self.scales[0], text * self.scales[1]], axis=1))
 
-    def photo_vectors(self, rows: Sequence[int], *, exclude: Sequence[int] = ()) -> np.ndarray:
-        """Item vectors for photos of ``rows`` with no name: text imputed from the nearest other images."""
+    def photo_vectors(self, rows: Sequence[int], *, exclude: Sequence[int] = (),
+                      exclude_groups: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """Item vectors for photos of ``rows`` with no name: text imputed from the nearest other images, never
+        from ``exclude`` (or, per row, ``exclude_groups[i]``: the rest of that photo's closet)."""
         rows = np.asarray(rows)
         img = self.image[rows]
         if self.s.impute_neighbours <= 0 or self.s.image_weight >= 1:
             return self.combine(img, np.zeros((len(rows), self.text.shape[1]), dtype=np.float32))
-        scores = img @ self.image.T
-        scores[np.arange(len(rows)), rows] = -np.inf
-        if len(exclude):
-            scores[:, np.asarray(exclude)] = -np.inf
-        near = _top_k(scores, self.s.impute_neighbours)
-        return self.combine(img, normalise_rows(self.text[near].mean(axis=1)))
+        out = np.empty((len(rows), self.x.shape[1]), dtype=np.float32)
+        for start in range(0, len(rows), self.chunk):
+            part = rows[start : start + self.chunk]
+            scores = img[start : start + len(part)] @ self.image.T
+            scores[np.arange(len(part)), part] = -np.inf
+            if len(exclude):
+                scores[:, np.asarray(exclude)] = -np.inf
+            if exclude_groups is not None:
+                for i, group in enumerate(exclude_groups[start : start + len(part)]):
+                    scores[i, group] = -np.inf
+            near = _top_k(scores, self.s.impute_neighbours)
+            out[start : start + len(part)] = self.combine(img[start : start + len(part)],
+                                                          normalise_rows(self.text[near].mean(axis=1)))
+        return out
 
     def similar(self, queries, *, k, rng):
         """``ml.ranking.similar_to`` per query; many queries go through the index in batches, with the same rule
@@ -503,43 +561,93 @@ class OursMethod(Method):
                 dist[start + offset, : len(found)] = [max(0.0, d) for _, d in found]
         return idx, dist
 
-    def closet_tags(self, vectors: np.ndarray, exclude: Sequence[int]) -> dict[str, str]:
-        """Gender and usage most of the closet's garments suggest (auto-tags from the labelled inventory)."""
-        scores = vectors @ self.x.T
-        scores[:, list(exclude)] = -np.inf
-        near = _top_k(scores, AUTOTAG_NEIGHBOURS)
-        suggestions = [
-            suggest_tags([self.data.labels(j) for j in row], np.maximum(1 - scores[i, row], 0),
-                         fields=("gender", "usage"))
-            for i, row in enumerate(near)
-        ]
-        return {"gender": consensus(suggestions, "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"}),
-                "usage": consensus(suggestions, "usage", min_share=USAGE_MIN_SHARE)}
+    def closet_tags(self, vectors: np.ndarray, items: Sequence[int]) -> dict:
+        """The genders the closet's filter admits (None: any) and the usage most of its garments suggest."""
+        items = np.asarray(items, dtype=np.int64)
+        return self._batch_tags(vectors, items, [items] * len(items), np.zeros(len(items), dtype=np.int64), 1)[0]
 
-    def _closet(self, wardrobe: Wardrobe, named: bool) -> tuple[np.ndarray, dict[str, str]]:
-        """The closet's vectors and auto-tags: what a site computes once per upload, not once per refresh."""
+    def _batch_tags(self, vectors: np.ndarray, rows: np.ndarray, exclude_groups: Sequence[np.ndarray],
+                    owner: np.ndarray, n_closets: int) -> list[dict]:
+        """Closet tags of many closets at once: row i of ``vectors`` is photo ``rows[i]`` of closet ``owner[i]``,
+        whose auto-tag neighbours leave out ``exclude_groups[i]`` (the closet's own items)."""
+        if not self.s.tag_filter:
+            return [{} for _ in range(n_closets)]
+        suggestions: list[list[Suggestion]] = [[] for _ in range(n_closets)]
+        for start in range(0, len(rows), self.chunk):
+            scores = vectors[start : start + self.chunk] @ self.x.T
+            for i, group in enumerate(exclude_groups[start : start + self.chunk]):
+                scores[i, group] = -np.inf
+            near = _top_k(scores, AUTOTAG_NEIGHBOURS)
+            for i, row in enumerate(near):
+                suggestions[owner[start + i]].append(
+                    suggest_tags([self.data.labels(j) for j in row], np.maximum(1 - scores[i, row], 0),
+                                 fields=("gender", "usage")))
+        out = []
+        for j in range(n_closets):
+            usage = consensus(suggestions[j], "usage", min_share=USAGE_MIN_SHARE)
+            if self.s.gender_rule == "probe":
+                if self.probe is None:
+                    raise RuntimeError("OursMethod.prepare() trains the gender probe before any recommendation")
+                from ml.gender import closet_gender
+
+                mine = owner == j
+                call = closet_gender(self.probe, self._probe_input(vectors[mine], self.image[rows[mine]]))
+                out.append({"genders": call.genders, "usage": usage, "call": call.hypothesis})
+            else:
+                gender = consensus(suggestions[j], "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"})
+                out.append({"genders": frozenset({gender, "Unisex"}) if gender else None, "usage": usage})
+        return out
+
+    def closet_calls(self) -> dict:
+        """Share of the prepared closets per gender call (ml.gender hypotheses: a gender, a side, "unsure",
+        "mixed"), named and photo-only: how often the filter plays safe with Unisex only."""
+        out: dict = {}
+        for named, label in ((True, "named"), (False, "photo_only")):
+            calls = Counter(tags.get("call", "") for (_, n), (_, tags, _) in self._closets.items() if n == named)
+            total = sum(calls.values())
+            if total:
+                out[label] = {c: v / total for c, v in sorted(calls.items())}
+        return out
+
+    def _item_table(self):
+        """Usage (in the category slot) and gender of every item as ml.ranking.ItemTable columns, built once: the
+        filters then cost a few array operations per candidate list, as on the site."""
+        from ml.ranking import ItemTable
+
+        if getattr(self, "_table", None) is None:
+            n = len(self.data)
+            self._table = ItemTable(np.arange(n), categories=list(self.data.usage), prices=[None] * n,
+                                    sizes=[()] * n, genders=list(self.data.gender))
+        return self._table
+
+    def _closet(self, wardrobe: Wardrobe, named: bool) -> tuple[np.ndarray, dict, object]:
+        """The closet's vectors, auto-tags and profile: what a site computes once per upload (and caches), not once
+        per refresh. ``prepare`` computes them for the run's wardrobes in batches; any other is computed here."""
+        from ml.ranking import build_profile
+
         key = (wardrobe.items, named)
         if key not in self._closets:
             items = list(wardrobe.items)
             vectors = self.x[items] if named else self.photo_vectors(items, exclude=items)
             tags = self.closet_tags(vectors, items) if self.s.tag_filter else {}
-            self._closets = {key: (vectors, tags)}
+            profile = build_profile(normalise_rows(vectors), max_clusters=self.s.max_clusters)
+            self._closets[key] = (vectors, tags, profile)
         return self._closets[key]
 
     def recommend(self, wardrobe, *, named, k, rng):
-        from ml.ranking import Filters, ItemInfo, recommend
+        from ml.ranking import Filters, recommend
 
         items = list(wardrobe.items)
-        vectors, tags = self._closet(wardrobe, named)
+        vectors, tags, profile = self._closet(wardrobe, named)
         filters, info = None, None
         if self.s.tag_filter:
             # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
-            filters = Filters(genders=frozenset({tags["gender"], "Unisex"}) if tags["gender"] else None,
-                              categories=frozenset({tags["usage"]}) if tags["usage"] else None)
-            info = lambda i: ItemInfo(category=self.data.usage[i], gender=self.data.gender[i])  # noqa: E731
+            usage = tags["usage"] if self.s.usage_filter else ""
+            filters = Filters(genders=tags["genders"], categories=frozenset({usage}) if usage else None)
+            info = self._item_table()
         found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, sigma=self.s.sigma,
                           rng=rng, mmr_lambda=self.s.mmr_lambda, max_clusters=self.s.max_clusters,
-                          exploration=self.s.exploration)
+                          exploration=self.s.exploration, profile=profile)
         return np.array([r.item_id for r in found], dtype=np.int64)
 
 
@@ -582,9 +690,15 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None) ->
                    lambda data, f: ClosetspaceMethod(f.image(input_size=s, pooling="avg", raw=True), f.text(),
                                                      sigma=0.0)),
         ConfigSpec("ours", f"Lite0 {d.input_size}px avg, w={d.image_weight}, imputed photo text, ranking.recommend "
-                   f"(<= {d.max_clusters} centroids, sigma {d.sigma}, MMR {d.mmr_lambda}), auto-tag filter",
+                   f"(<= {d.max_clusters} centroids, sigma {d.sigma}, MMR {d.mmr_lambda}), closet gender filter (ml.gender)",
                    _ours()),
-        ConfigSpec("ours-nofilter", "ours without the gender/usage filter from auto-tags", _ours(tag_filter=False)),
+        ConfigSpec("ours-nofilter", "ours without the closet gender filter", _ours(tag_filter=False)),
+        ConfigSpec("ours-usage", "ours plus a usage filter (the auto-tag consensus of the closet's usage)",
+                   _ours(usage_filter=True)),
+        ConfigSpec("ours-votegender", "ours with the closet gender voted by auto-tags (the rule before the probe)",
+                   _ours(gender_rule="vote")),
+        ConfigSpec("ours-itemprobe", "ours with the gender probe on the whole item vectors (image + text)",
+                   _ours(probe_features="item")),
         ConfigSpec("ours-noimpute", "ours without text imputed for photos", _ours(impute_neighbours=0)),
         ConfigSpec("ours-imageonly", "ours with image weight 1 (no text at all)", _ours(image_weight=1.0)),
         ConfigSpec("ours-w0.5", "ours with image weight 0.5", _ours(image_weight=0.5)),
@@ -650,6 +764,10 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
                     wardrobes: Sequence[Wardrobe], seed: int, timing_queries: int = 100) -> dict:
     started = time.perf_counter()
     method = spec.build(data, features)
+    evaluation_items = np.unique(np.concatenate(
+        [np.asarray(queries, dtype=np.int64)]
+        + [np.asarray(w.items + w.heldout, dtype=np.int64) for w in wardrobes]))
+    method.prepare(evaluation_items=evaluation_items, wardrobes=wardrobes)
     build_s = time.perf_counter() - started
     rng = np.random.default_rng([seed, 1])
     idx, dist = method.similar(queries, k=K_SIMILAR, rng=rng)
@@ -664,14 +782,18 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
                             timings=recommend_ms)
     photo = score_wardrobes(data, method, wardrobes, named=False, rng=np.random.default_rng([seed, 3]),
                             timings=recommend_ms)
+    calls = method.closet_calls() if hasattr(method, "closet_calls") else {}
     return {
         "description": spec.description,
+        **({"closet_gender_calls": calls} if calls else {}),
         "find_similar": find_similar,
         "wardrobe_named": named,
         "wardrobe_photo_only": photo,
         "autotag": autotag,
         "cost": {
             "build_s": build_s,
+            "probe_s": getattr(method, "probe_s", 0.0),
+            "closet_ms": (1000 * method.closets_s / method.n_closets) if getattr(method, "n_closets", 0) else None,
             "similar_query_ms_p50": metrics.percentile(similar_ms, 50),
             "similar_query_ms_p99": metrics.percentile(similar_ms, 99),
             "recommend_ms_p50": metrics.percentile(recommend_ms, 50) if recommend_ms else None,
@@ -747,6 +869,7 @@ TABLE_COLUMNS = [
     ("cost", "similar_query_ms_p99", "FS ms p99"),
     ("cost", "recommend_ms_p50", "rec ms p50"),
     ("cost", "recommend_ms_p99", "rec ms p99"),
+    ("cost", "closet_ms", "closet ms"),
 ]
 
 

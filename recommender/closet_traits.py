@@ -7,6 +7,8 @@ index's inventory vectors and their gender labels gives each garment a gender pr
 photos together decide ("Women" -> Women + Unisex; unsure between adult and kids -> both of that side; a mix -> no
 filter).
 
+The probe reads the image block of the vectors (see ``probe_input``), as in the evaluation.
+
 Two caches: the probe per index version (trained once, in one process at a time), and the call per closet state
 (the ready garments and their embedding versions), both in Django's cache.
 """
@@ -29,7 +31,10 @@ from wardrobe.models import EmbeddingState, Garment
 
 logger = logging.getLogger(__name__)
 
-PROBE_PER_CLASS = 2000  # inventory items per gender the probe learns from (a seeded sample; more adds little)
+PROBE_PER_CLASS = 4000  # inventory items per gender the probe learns from (a seeded sample), as in the evaluation
+# ml.encoders.ItemEncoder stores [image block, text block (all-MiniLM-L6-v2, 384-d)]; the probe reads the image
+# block only: a garment's name is whatever its owner typed (or its file name), unlike the shop's names.
+TEXT_DIM = 384
 PROBE_CACHE_SECONDS = 7 * 24 * 3600  # keyed by index version, so it never goes stale; this only frees memory
 CLOSET_CACHE_SECONDS = 24 * 3600  # keyed by closet state
 _train_lock = threading.Lock()
@@ -78,8 +83,16 @@ def _train(index) -> GenderProbe | None:
     if sum(1 for m in by_gender.values() if len(m) >= 2) < 2:
         return None
     raw = getattr(index, "index", index)
-    vectors = normalise(vectors_of(raw, chosen))
+    vectors = probe_input(vectors_of(raw, chosen), index.model_version)
     return train_probe(vectors, [labelled[pk] for pk in chosen], max_per_class=None)
+
+
+def probe_input(vectors: np.ndarray, model_version: str) -> np.ndarray:
+    """The unit image block of item/garment vectors of ``model_version`` (the whole vector for other encoders)."""
+    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    if model_version.startswith("item:") and vectors.shape[1] > TEXT_DIM:
+        vectors = vectors[:, :-TEXT_DIM]
+    return normalise(vectors)
 
 
 def closet_gender_for(*, user: AbstractBaseUser, index) -> ClosetGender | None:
@@ -100,17 +113,18 @@ def closet_gender_for(*, user: AbstractBaseUser, index) -> ClosetGender | None:
     if probe is None:
         return None
     blobs = Garment.objects.filter(pk__in=[pk for pk, _ in rows]).order_by("pk").values_list("embedding", flat=True)
-    vectors = np.vstack([np.frombuffer(bytes(b), dtype="<f4") for b in blobs])
+    vectors = probe_input(np.vstack([np.frombuffer(bytes(b), dtype="<f4") for b in blobs]), index.model_version)
     if vectors.shape[1] != probe.dim:
         return None
-    call = closet_gender(probe, normalise(vectors))
+    call = closet_gender(probe, vectors)
     _cache_set(key, call, CLOSET_CACHE_SECONDS)
     return call
 
 
 def closet_gender_filter(*, user: AbstractBaseUser, index) -> frozenset[str] | None:
     """The genders For you should admit for ``user``'s closet when they chose no gender filter themselves:
-    e.g. ``{"Women", "Unisex"}``, ``{"Women", "Girls", "Unisex"}``, or None (no filter)."""
+    ``{"Women", "Unisex"}``, ``{"Women", "Girls", "Unisex"}`` (sure of the side only), ``{"Unisex"}`` (a mixed
+    closet, or photos that do not say), or None (no ready garment, or an inventory without two genders)."""
     call = closet_gender_for(user=user, index=index)
     return call.genders if call is not None else None
 

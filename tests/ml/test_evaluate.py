@@ -154,12 +154,31 @@ def test_ours_keeps_to_the_gender_the_closet_photos_show(tmp_path):
     data = make_dataset(tmp_path)
     features = LabelFeatures(data)
     method = evaluate.OursMethod(features.image(input_size=128, pooling="avg"), features.text(), data,
-                                 evaluate.OursSettings(sigma=0.05, exploration=0.0))
+                                 evaluate.OursSettings(sigma=0.05, exploration=0.0, usage_filter=True))
     wardrobes = evaluate.sample_wardrobes(data, n=10, rng=np.random.default_rng(1), min_persona_items=60)
+    method.prepare(evaluation_items=np.unique([i for w in wardrobes for i in w.items + w.heldout]))
     scores = evaluate.score_wardrobes(data, method, wardrobes, named=False, rng=np.random.default_rng(2),
                                       timings=[])
     assert scores["gender_violations"] == 0.0
     assert scores["persona_precision"] == 1.0
+
+
+def test_the_gender_probe_never_learns_from_queries_wardrobes_or_held_out_items(tmp_path, monkeypatch):
+    import ml.gender
+
+    data = make_dataset(tmp_path)
+    features = LabelFeatures(data)
+    seen = []
+    train = ml.gender.train_probe
+    monkeypatch.setattr(ml.gender, "train_probe", lambda x, labels, **kw: seen.append(x) or train(x, labels, **kw))
+    method = evaluate.OursMethod(features.image(input_size=128, pooling="avg"), features.text(), data,
+                                 evaluate.OursSettings())
+    evaluation_items = np.array([0, 5, 17, 200])
+    method.prepare(evaluation_items=evaluation_items)
+
+    trained_on = {row.tobytes() for row in seen[0]}
+    assert len(seen[0]) == len(data) - len(evaluation_items)
+    assert not any(method.x[i].tobytes() in trained_on for i in evaluation_items)
 
 
 def test_run_reports_every_metric_for_every_config(tmp_path):
