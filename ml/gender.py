@@ -140,7 +140,7 @@ class ClosetGender:
 
 # Photos of one closet are not independent evidence (a women's sports closet's shoes all look like men's
 # together), so each photo's log-likelihood counts 1/TEMPERATURE. Both values were chosen on the evaluation's
-# photo-only wardrobes of seeds 7 and 8, which the reported seeds (1-3) do not share (docs/evaluation.md).
+# photo-only wardrobes of seed 7, which the reported seeds (1-3) do not use (docs/evaluation.md).
 TEMPERATURE = 3.0
 MIN_CONFIDENCE = 0.95
 
