@@ -76,6 +76,7 @@ def for_you_content(
             "user": request.user,
             "query_string": query.urlencode(),
             "next_seed": next_seed,
+            "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == "Unisex", g)),
             "cards": [card_view(c) for c in page.cards],
             "groups": [{"label": g.label, "cards": [card_view(c) for c in g.cards]} for g in page.groups],
             "feedback_url": reverse("recommender:feedback"),

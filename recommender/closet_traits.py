@@ -4,13 +4,14 @@ The offline evaluation (docs/evaluation.md) found that recommendations for a clo
 (a women's closet shown men's shoes) unless the closet's gender filters the pool. ``closet_gender_filter`` makes
 that call from the closet's own ready garment vectors with ``ml.gender``: a linear probe trained on the current
 index's inventory vectors and their gender labels gives each garment a gender probability, and the closet's
-photos together decide ("Women" -> Women + Unisex; unsure between adult and kids -> both of that side; a mix -> no
-filter).
+photos together decide ("Women" -> Women + Unisex; unsure between adult and kids -> both of that side; a mix, or
+photos that do not say -> Unisex only, and the page says so).
 
 The probe reads the image block of the vectors (see ``probe_input``), as in the evaluation.
 
-Two caches: the probe per index version (trained once, in one process at a time), and the call per closet state
-(the ready garments and their embedding versions), both in Django's cache.
+The probe is fitted when an index version is built (``fit_probe``, in the worker: ~15 s of CPU on the shared
+inventory) and saved in the version's folder; web processes load it once per version. The call is cached per
+closet state (the ready garments and their ``updated_at``) in Django's cache.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,7 +27,6 @@ from django.core.cache import cache
 
 from ml.gender import ClosetGender, GenderProbe, closet_gender, train_probe
 from ml.index import normalise
-from ml.ranking import vectors_of
 from recommender.models import InventoryItem
 from wardrobe.models import EmbeddingState, Garment
 
@@ -35,56 +36,95 @@ PROBE_PER_CLASS = 4000  # inventory items per gender the probe learns from (a se
 # ml.encoders.ItemEncoder stores [image block, text block (all-MiniLM-L6-v2, 384-d)]; the probe reads the image
 # block only: a garment's name is whatever its owner typed (or its file name), unlike the shop's names.
 TEXT_DIM = 384
-PROBE_CACHE_SECONDS = 7 * 24 * 3600  # keyed by index version, so it never goes stale; this only frees memory
 CLOSET_CACHE_SECONDS = 24 * 3600  # keyed by closet state
-_train_lock = threading.Lock()
-_NO_PROBE = "none"  # cached when the inventory has too few labelled genders to train on
+PROBE_FILE = "gender-probe.npz"  # beside the index files of a version (recommender.services.index.rebuild_index)
+PROBE_MIN_PER_CLASS = 30  # fewer labelled items of every gender but one: nothing worth learning
+PROBE_MIN_BALANCED_ACCURACY = 0.6  # on a seeded fifth held out; below it the probe is not used (never a coin toss)
+_loaded_lock = threading.Lock()
+_loaded: dict[str, GenderProbe | None] = {}  # probe file path -> probe, per process
+
+
+def fit_probe(ids: np.ndarray, vectors: np.ndarray, *, model_version: str) -> GenderProbe | None:
+    """Fit the gender probe on an index build's items (``ids`` with their ``vectors``) and their gender labels.
+
+    Called by the index rebuild (a worker), never by a request: on the shared inventory it takes about 15 s of CPU.
+    None when fewer than two genders have ``PROBE_MIN_PER_CLASS`` labelled items, or when the probe does not reach
+    ``PROBE_MIN_BALANCED_ACCURACY`` on a held-out fifth (vectors that say nothing of gender)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    labelled = dict(InventoryItem.objects.filter(pk__in=ids.tolist()).exclude(gender="").values_list("pk", "gender"))
+    rng = np.random.default_rng(0)
+    by_gender: dict[str, list[int]] = {}
+    for position, pk in enumerate(ids.tolist()):
+        if pk in labelled:
+            by_gender.setdefault(labelled[pk], []).append(position)
+    if sum(1 for rows in by_gender.values() if len(rows) >= PROBE_MIN_PER_CLASS) < 2:
+        return None
+    train_rows, held_rows = [], []
+    for gender in sorted(by_gender):
+        rows = np.asarray(by_gender[gender])
+        if len(rows) > PROBE_PER_CLASS:
+            rows = np.sort(rng.choice(rows, size=PROBE_PER_CLASS, replace=False))
+        held = rng.random(len(rows)) < 0.2
+        train_rows += rows[~held].tolist()
+        held_rows += rows[held].tolist()
+    x = probe_input(np.asarray(vectors, dtype=np.float32), model_version)
+    gender_of = lambda rows: [labelled[int(ids[r])] for r in rows]  # noqa: E731
+    try:
+        probe = train_probe(x[train_rows], gender_of(train_rows), max_per_class=None)
+    except ValueError:
+        return None
+    truth = gender_of(held_rows)
+    predicted = probe.predict(x[held_rows]) if held_rows else []
+    recalls = [
+        np.mean([p == g for p, t in zip(predicted, truth) if t == g]) for g in probe.classes if g in set(truth)
+    ]
+    accuracy = float(np.mean(recalls)) if recalls else 0.0
+    if accuracy < PROBE_MIN_BALANCED_ACCURACY:
+        logger.info("gender probe not used: balanced accuracy %.2f on held-out items", accuracy)
+        return None
+    logger.info("gender probe: balanced accuracy %.2f on %d held-out items", accuracy, len(held_rows))
+    return probe
+
+
+def save_probe(probe: GenderProbe, folder: Path | str) -> Path:
+    path = Path(folder) / PROBE_FILE
+    np.savez(path, classes=np.asarray(probe.classes), weights=probe.weights, bias=probe.bias, mean=probe.mean,
+             scale=probe.scale)
+    return path
+
+
+def gender_probe_for(index) -> GenderProbe | None:
+    """The probe saved with ``index``'s version (loaded once per process), or None: the exact-search fallback,
+    an index built before probes existed, or an inventory the probe could not learn from."""
+    version = getattr(index, "version", None)
+    if version is None:
+        return None
+    path = str(Path(version.folder) / PROBE_FILE)
+    if path in _loaded:
+        return _loaded[path]
+    with _loaded_lock:
+        if path not in _loaded:
+            _loaded[path] = _read_probe(path)
+        return _loaded[path]
+
+
+def _read_probe(path: str) -> GenderProbe | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return GenderProbe(
+                classes=tuple(str(c) for c in data["classes"]), weights=data["weights"], bias=data["bias"],
+                mean=data["mean"], scale=data["scale"],
+            )
+    except FileNotFoundError:
+        return None
+    except (OSError, KeyError, ValueError):
+        logger.warning("gender probe %s is unreadable; no closet gender filter", path, exc_info=True)
+        return None
 
 
 def _index_key(index) -> str:
     version = getattr(index, "version", None)
-    if version is not None:
-        return f"v{version.pk}-{version.version}"
-    # The exact-search fallback over the database has no version row: its model and size stand in.
-    return f"db-{index.model_version}-{len(index)}"
-
-
-def gender_probe_for(index) -> GenderProbe | None:
-    """The probe for ``index`` (an ActiveIndex or any VectorIndex with ``ids``), trained on first use per index
-    version and cached. None when the inventory has fewer than two labelled genders (nothing to learn)."""
-    key = f"closet-traits:probe:{_index_key(index)}"
-    cached = _cache_get(key)
-    if cached is not None:
-        return None if cached == _NO_PROBE else cached
-    with _train_lock:  # a burst of first requests trains once per process
-        cached = _cache_get(key)
-        if cached is not None:
-            return None if cached == _NO_PROBE else cached
-        probe = _train(index)
-        _cache_set(key, probe if probe is not None else _NO_PROBE, PROBE_CACHE_SECONDS)
-        return probe
-
-
-def _train(index) -> GenderProbe | None:
-    ids = np.asarray(index.ids, dtype=np.int64)
-    labelled = dict(
-        InventoryItem.objects.filter(pk__in=ids.tolist()).exclude(gender="").values_list("pk", "gender")
-    )
-    rng = np.random.default_rng(0)
-    by_gender: dict[str, list[int]] = {}
-    for pk in sorted(labelled):
-        by_gender.setdefault(labelled[pk], []).append(pk)
-    chosen: list[int] = []
-    for gender in sorted(by_gender):
-        members = by_gender[gender]
-        if len(members) > PROBE_PER_CLASS:
-            members = sorted(rng.choice(members, size=PROBE_PER_CLASS, replace=False).tolist())
-        chosen += members
-    if sum(1 for m in by_gender.values() if len(m) >= 2) < 2:
-        return None
-    raw = getattr(index, "index", index)
-    vectors = probe_input(vectors_of(raw, chosen), index.model_version)
-    return train_probe(vectors, [labelled[pk] for pk in chosen], max_per_class=None)
+    return f"v{version.pk}-{version.version}" if version is not None else f"db-{index.model_version}-{len(index)}"
 
 
 def probe_input(vectors: np.ndarray, model_version: str) -> np.ndarray:
@@ -95,23 +135,28 @@ def probe_input(vectors: np.ndarray, model_version: str) -> np.ndarray:
     return normalise(vectors)
 
 
-def closet_gender_for(*, user: AbstractBaseUser, index) -> ClosetGender | None:
+def closet_gender_for(
+    *, user: AbstractBaseUser, index, ready: Sequence[Garment] | None = None
+) -> ClosetGender | None:
     """The closet-level call for ``user`` over their ready garments of the index's model version (None: no such
-    garment, or no probe)."""
-    rows = list(
-        Garment.objects.filter(
-            owner=user, embedding_state=EmbeddingState.READY, embedding_version=index.model_version
-        ).order_by("pk").values_list("pk", "updated_at")
-    )
+    garment, or no probe). ``ready``: those garments when the caller has read them already (saves a query)."""
+    if ready is None:
+        rows = list(
+            Garment.objects.filter(
+                owner=user, embedding_state=EmbeddingState.READY, embedding_version=index.model_version
+            ).order_by("pk").values_list("pk", "updated_at")
+        )
+    else:
+        rows = sorted((g.pk, g.updated_at) for g in ready)
     if not rows:
+        return None
+    probe = gender_probe_for(index)
+    if probe is None:
         return None
     key = f"closet-traits:gender:{user.pk}:{_index_key(index)}:{_closet_hash(rows)}"
     cached = _cache_get(key)
     if isinstance(cached, ClosetGender):
         return cached
-    probe = gender_probe_for(index)
-    if probe is None:
-        return None
     blobs = Garment.objects.filter(pk__in=[pk for pk, _ in rows]).order_by("pk").values_list("embedding", flat=True)
     vectors = probe_input(np.vstack([np.frombuffer(bytes(b), dtype="<f4") for b in blobs]), index.model_version)
     if vectors.shape[1] != probe.dim:
@@ -121,11 +166,11 @@ def closet_gender_for(*, user: AbstractBaseUser, index) -> ClosetGender | None:
     return call
 
 
-def closet_gender_filter(*, user: AbstractBaseUser, index) -> frozenset[str] | None:
+def closet_gender_filter(*, user: AbstractBaseUser, index, ready: Sequence[Garment] | None = None) -> frozenset[str] | None:
     """The genders For you should admit for ``user``'s closet when they chose no gender filter themselves:
     ``{"Women", "Unisex"}``, ``{"Women", "Girls", "Unisex"}`` (sure of the side only), ``{"Unisex"}`` (a mixed
     closet, or photos that do not say), or None (no ready garment, or an inventory without two genders)."""
-    call = closet_gender_for(user=user, index=index)
+    call = closet_gender_for(user=user, index=index, ready=ready)
     return call.genders if call is not None else None
 
 

@@ -12,6 +12,7 @@ in one query, and kept beside the index: per-candidate queries would cost a roun
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import threading
@@ -42,6 +43,7 @@ from ml.ranking import (
     similar_to,
     vectors_of,
 )
+from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors import ActiveIndex, current_index
 from recommender.services.feedback import feedback_cache_key
@@ -151,6 +153,9 @@ class RecommendationPage:
     waiting_ids: list[int] = field(default_factory=list)  # garments still pending or processing
     garment_count: int = 0
     degraded: str = ""
+    # The genders admitted because the closet looks like one person's (recommender.closet_traits), when the user
+    # chose no gender filter: e.g. {"Women", "Unisex"}; {"Unisex"} when the photos do not say whose they are.
+    closet_genders: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -371,13 +376,18 @@ def recommendations_for(
         page.state = "embedding"
         page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
         return page
+    ml_filters = filters.to_ml(exclude_ids=[*excluded, *liked])
+    if not filters.gender:
+        page.closet_genders = closet_gender_filter(user=user, index=index, ready=ready)
+        if page.closet_genders:
+            ml_filters = dataclasses.replace(ml_filters, genders=page.closet_genders)
     recs = recommend(
         _raw(index),
         [-pk for pk in closet.owned_ids],
         closet.owned_vectors,
         k=k,
         item_info=info,
-        filters=_active_only(filters.to_ml(exclude_ids=[*excluded, *liked])),
+        filters=_active_only(ml_filters),
         sigma=settings.RECOMMENDER_NOISE_SIGMA,
         rng=np.random.default_rng(seed),
         profile=closet.profile,

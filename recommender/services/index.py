@@ -164,6 +164,7 @@ def rebuild_index(*, force: bool = False, n_trees: int | None = None) -> IndexVe
             folder, ids, vectors, model_version=model_version, n_trees=n_trees or settings.RECOMMENDER_INDEX_N_TREES
         )
         _verify(folder, model_version=model_version, ids=ids, vectors=vectors)
+        _fit_gender_probe(folder, ids=ids, vectors=vectors, model_version=model_version)
         with transaction.atomic():
             IndexVersion.objects.select_for_update().filter(is_current=True).update(is_current=False, replaced_at=timezone.now())
             new = IndexVersion.objects.create(
@@ -179,6 +180,19 @@ def rebuild_index(*, force: bool = False, n_trees: int | None = None) -> IndexVe
         prune_index_versions()
         logger.info("index %s is current: %d items in %.1fs", version, len(ids), new.build_seconds)
         return new
+
+
+def _fit_gender_probe(folder: Path, *, ids: np.ndarray, vectors: np.ndarray, model_version: str) -> None:
+    """The closet-gender probe of this version (recommender.closet_traits), saved beside its index files. A probe
+    that fails costs For you its automatic gender filter, never the index."""
+    from recommender.closet_traits import fit_probe, save_probe
+
+    try:
+        probe = fit_probe(ids, vectors, model_version=model_version)
+        if probe is not None:
+            save_probe(probe, folder)
+    except Exception:  # noqa: BLE001
+        logger.exception("gender probe for %s failed; For you serves without a closet gender filter", folder)
 
 
 def _verify(folder: Path, *, model_version: str, ids: np.ndarray, vectors: np.ndarray) -> None:

@@ -1,4 +1,6 @@
 """The closet gender filter: read from the closet's own garment vectors by a probe trained on the inventory."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from django.core.cache import cache
@@ -29,10 +31,10 @@ def empty_cache():
 
 @pytest.fixture
 def inventory():
-    """20 items per gender, each gender around its own direction."""
+    """40 items per gender, each gender around its own direction."""
     items = []
     for seed, gender in enumerate(AXIS):
-        items += [InventoryItemFactory(vector=v, gender=gender) for v in near(gender, 20, seed=seed)]
+        items += [InventoryItemFactory(vector=v, gender=gender) for v in near(gender, 40, seed=seed)]
     services.rebuild_index(force=True)
     return items
 
@@ -64,16 +66,29 @@ def test_an_empty_closet_gets_no_filter(inventory, alice):
     assert closet_gender_filter(user=alice, index=current_index()) is None
 
 
-def test_the_probe_is_trained_once_per_index_version(inventory, alice, monkeypatch):
-    calls = []
-    train = closet_traits._train
-    monkeypatch.setattr(closet_traits, "_train", lambda index: calls.append(1) or train(index))
-    index = current_index()
+def test_the_index_rebuild_saves_the_probe_beside_the_index(inventory):
+    folder = Path(current_index().version.folder)
 
-    gender_probe_for(index)
-    gender_probe_for(index)
+    assert (folder / closet_traits.PROBE_FILE).exists()
+    assert gender_probe_for(current_index()).classes == ("Men", "Unisex", "Women")
 
-    assert len(calls) == 1
+
+def test_a_request_never_trains_the_probe(inventory, alice, monkeypatch):
+    monkeypatch.setattr(closet_traits, "train_probe", lambda *a, **kw: pytest.fail("trained in a request"))
+    closet(alice, "Women", 10, seed=11)
+
+    assert closet_gender_filter(user=alice, index=current_index()) == frozenset({"Women", "Unisex"})
+
+
+def test_vectors_that_say_nothing_of_gender_give_no_probe(alice):
+    rng = np.random.default_rng(5)
+    for i in range(120):
+        InventoryItemFactory(vector=unit(rng.normal(size=DIM)), gender=("Men", "Women", "Unisex")[i % 3])
+    services.rebuild_index(force=True)
+    closet(alice, "Women", 5, seed=11)
+
+    assert gender_probe_for(current_index()) is None
+    assert closet_gender_filter(user=alice, index=current_index()) is None
 
 
 def test_a_new_garment_changes_the_call(inventory, alice):
@@ -87,7 +102,7 @@ def test_a_new_garment_changes_the_call(inventory, alice):
 
 
 def test_an_inventory_of_one_gender_gives_no_probe_and_no_filter(alice):
-    for v in near("Men", 10, seed=1):
+    for v in near("Men", 40, seed=1):
         InventoryItemFactory(vector=v, gender="Men")
     services.rebuild_index(force=True)
     closet(alice, "Men", 3, seed=11)
@@ -104,3 +119,32 @@ def test_the_probe_reads_the_image_block_of_item_encoder_vectors():
     out = closet_traits.probe_input(vectors, "item:img:x|txt:y|w=0.70")
 
     assert np.allclose(out, [[0.6, 0.8]])
+
+
+def test_for_you_shows_a_womens_closet_only_womens_and_unisex_items(inventory, alice):
+    from recommender.recommendations import recommendations_for
+
+    closet(alice, "Women", 10, seed=11)
+    page = recommendations_for(user=alice, seed=1, k=20)
+
+    assert page.closet_genders == frozenset({"Women", "Unisex"})
+    assert page.cards and {card.item.gender for card in page.cards} <= {"Women", "Unisex"}
+
+
+def test_a_gender_the_user_chose_wins_over_the_closets(inventory, alice):
+    from recommender.recommendations import RecommendationFilters, recommendations_for
+
+    closet(alice, "Women", 10, seed=11)
+    page = recommendations_for(user=alice, filters=RecommendationFilters(gender="Men"), seed=1, k=20)
+
+    assert page.closet_genders is None
+    assert page.cards and {card.item.gender for card in page.cards} <= {"Men", "Unisex"}
+
+
+def test_the_for_you_page_says_which_genders_it_read_from_the_closet(inventory, alice, client):
+    closet(alice, "Women", 10, seed=11)
+    client.force_login(alice)
+
+    html = client.get("/for-you/?seed=1").content.decode()
+
+    assert "Showing items for Women, Unisex, read from your closet" in html
