@@ -39,7 +39,9 @@ TEXT_DIM = 384
 CLOSET_CACHE_SECONDS = 24 * 3600  # keyed by closet state
 PROBE_FILE = "gender-probe.npz"  # beside the index files of a version (recommender.services.index.rebuild_index)
 PROBE_MIN_PER_CLASS = 30  # fewer labelled items of every gender but one: nothing worth learning
-PROBE_MIN_BALANCED_ACCURACY = 0.6  # on a seeded fifth held out; below it the probe is not used (never a coin toss)
+# Mean recall over the genders with PROBE_MIN_PER_CLASS items, on a seeded fifth held out; below it the probe is
+# not used (never a coin toss).
+PROBE_MIN_BALANCED_ACCURACY = 0.6
 _loaded_lock = threading.Lock()
 _loaded: dict[str, GenderProbe | None] = {}  # probe file path -> probe, per process
 
@@ -75,9 +77,8 @@ def fit_probe(ids: np.ndarray, vectors: np.ndarray, *, model_version: str) -> Ge
         return None
     truth = gender_of(held_rows)
     predicted = probe.predict(x[held_rows]) if held_rows else []
-    recalls = [
-        np.mean([p == g for p, t in zip(predicted, truth) if t == g]) for g in probe.classes if g in set(truth)
-    ]
+    judged = {g for g, rows in by_gender.items() if len(rows) >= PROBE_MIN_PER_CLASS} & set(truth)
+    recalls = [np.mean([p == g for p, t in zip(predicted, truth) if t == g]) for g in sorted(judged)]
     accuracy = float(np.mean(recalls)) if recalls else 0.0
     if accuracy < PROBE_MIN_BALANCED_ACCURACY:
         logger.info("gender probe not used: balanced accuracy %.2f on held-out items", accuracy)
