@@ -690,7 +690,8 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None) ->
                    lambda data, f: ClosetspaceMethod(f.image(input_size=s, pooling="avg", raw=True), f.text(),
                                                      sigma=0.0)),
         ConfigSpec("ours", f"Lite0 {d.input_size}px avg, w={d.image_weight}, imputed photo text, ranking.recommend "
-                   f"(<= {d.max_clusters} centroids, sigma {d.sigma}, MMR {d.mmr_lambda}), closet gender filter (ml.gender)",
+                   f"(<= {d.max_clusters} centroids, sigma {d.sigma}, MMR {d.mmr_lambda}), "
+                   "closet gender filter (ml.gender)",
                    _ours()),
         ConfigSpec("ours-nofilter", "ours without the closet gender filter", _ours(tag_filter=False)),
         ConfigSpec("ours-usage", "ours plus a usage filter (the auto-tag consensus of the closet's usage)",
