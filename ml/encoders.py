@@ -727,6 +727,26 @@ class ItemEncoder:
         """Photo-only query vectors (text block zero), comparable with item vectors of the same version."""
         return self.combine(self.image.embed(images), np.zeros((len(images), self.text.dim), dtype=np.float32))
 
+    def split(self, item_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The unit image and text blocks of item vectors of this encoder (a zero block stays zero)."""
+        item_vectors = np.atleast_2d(np.asarray(item_vectors, dtype=np.float32))
+        image, text = item_vectors[:, : self.image.dim], item_vectors[:, self.image.dim :]
+        unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
+        return unit(image), unit(text)
+
+    def with_borrowed_text(self, photo_vector: np.ndarray, neighbour_vectors: np.ndarray) -> np.ndarray:
+        """A photo-only query vector completed with the text its visual neighbours share: the mean of the unit
+        text blocks of ``neighbour_vectors`` (the nearest items to the photo-only vector, which ranks by image
+        alone). A photo has no name; borrowing its neighbours' words gave +0.04 find-similar precision@10 in the
+        offline evaluation (docs/evaluation.md, "imputed photo text")."""
+        image, _ = self.split(photo_vector)
+        if not len(neighbour_vectors):
+            return self.combine(image, np.zeros((1, self.text.dim), dtype=np.float32))[0]
+        _, texts = self.split(neighbour_vectors)
+        borrowed = texts.mean(axis=0, keepdims=True)
+        borrowed /= max(float(np.linalg.norm(borrowed)), 1e-12)
+        return self.combine(image, borrowed.astype(np.float32))[0]
+
 
 @dataclass(frozen=True)
 class EncoderConfig:

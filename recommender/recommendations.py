@@ -540,6 +540,9 @@ def _inventory_similar(user: AbstractBaseUser, index: ActiveIndex, vector: np.nd
 _embed_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="similar-embed")
 
 
+BORROWED_TEXT_NEIGHBOURS = 10  # a photo query borrows the text of this many nearest shop items (the evaluation's k)
+
+
 def _embed_query(data: bytes) -> tuple[np.ndarray, str]:
     from wardrobe.embedding import get_encoder
 
@@ -547,12 +550,26 @@ def _embed_query(data: bytes) -> tuple[np.ndarray, str]:
     return np.asarray(encoder.embed_images_only([data])[0], dtype=np.float32), encoder.version
 
 
+def _with_borrowed_text(vector: np.ndarray, version: str) -> np.ndarray:
+    """A photo's query vector completed with the text block its nearest shop items share (a photo has no name;
+    ``ItemEncoder.with_borrowed_text``); unchanged when no index of the photo's model version is there."""
+    from wardrobe.embedding import get_encoder
+
+    index = current_index()
+    if index is None or not len(index) or index.model_version != version:
+        return vector
+    raw = _raw(index)
+    near = [i for i, _ in raw.query(vector, min(BORROWED_TEXT_NEIGHBOURS, len(raw)))]
+    return get_encoder().with_borrowed_text(vector, vectors_of(raw, near) if near else np.zeros((0, len(vector))))
+
+
 def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12, add_to_closet: bool = False) -> SimilarResult:
     """Top matches for an uploaded photo, from the inventory and from the user's closet.
 
     The photo goes through the closet's upload validation (same limits, same messages: raises ImageRejected) and
-    is embedded in this request, photo only, within RECOMMENDER_SIMILAR_BUDGET_SECONDS (else SimilarTimeout). It
-    is stored only with ``add_to_closet``, through the closet's own upload service.
+    is embedded in this request within RECOMMENDER_SIMILAR_BUDGET_SECONDS (else SimilarTimeout), its text block
+    borrowed from its nearest shop items. It is stored only with ``add_to_closet``, through the closet's own upload
+    service.
     """
     normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
     future = _embed_pool.submit(_embed_query, normalised.full)
@@ -563,6 +580,7 @@ def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12, a
         raise SimilarTimeout(
             "Analysing the photo took too long; the site is busy. Please try again in a moment."
         ) from None
+    vector = _with_borrowed_text(vector, version)
     added = None
     if add_to_closet:
         from wardrobe.services import garment_create

@@ -418,3 +418,33 @@ def test_importing_the_encoders_loads_no_model():
         "assert 'sentence_transformers' not in sys.modules and 'timm' not in sys.modules, 'model code imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
+def _blend_only_encoder(image_dim: int = 3, text_dim: int = 2, weight: float = 0.7):
+    from types import SimpleNamespace
+
+    from ml.encoders import ItemEncoder
+
+    return ItemEncoder(SimpleNamespace(dim=image_dim, version="img"), SimpleNamespace(dim=text_dim, version="txt"),
+                       image_weight=weight)
+
+
+def test_a_photo_borrows_the_mean_text_of_its_neighbours():
+    encoder = _blend_only_encoder()
+    photo = encoder.combine(np.array([[1.0, 0.0, 0.0]], np.float32), np.zeros((1, 2), np.float32))[0]
+    neighbours = encoder.combine(np.eye(3, dtype=np.float32)[:2], np.array([[1.0, 0.0], [0.6, 0.8]], np.float32))
+
+    query = encoder.with_borrowed_text(photo, neighbours)
+
+    image, text = encoder.split(query)
+    expected = np.array([1.6, 0.8]) / np.linalg.norm([1.6, 0.8])
+    assert np.allclose(image[0], [1.0, 0.0, 0.0]) and np.allclose(text[0], expected, atol=1e-6)
+    assert np.isclose(np.linalg.norm(query), 1.0)
+    assert np.isclose(query[:3] @ query[:3], 0.7, atol=1e-6)  # the blend's image weight is kept
+
+
+def test_a_photo_without_neighbours_stays_photo_only():
+    encoder = _blend_only_encoder()
+    photo = encoder.combine(np.array([[0.0, 1.0, 0.0]], np.float32), np.zeros((1, 2), np.float32))[0]
+
+    assert np.allclose(encoder.with_borrowed_text(photo, np.zeros((0, 5), np.float32)), photo)
