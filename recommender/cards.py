@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from closetspace_site.jinja2 import url
 from recommender.forms import RecommendationFilterForm
 from recommender.recommendations import RecommendationCard, RecommendationPage
 from recommender.templatetags.recommender_extras import money
@@ -79,7 +79,7 @@ def for_you_content(
             "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == "Unisex", g)),
             "cards": [card_view(c) for c in page.cards],
             "groups": [{"label": g.label, "cards": [card_view(c) for c in g.cards]} for g in page.groups],
-            "feedback_url": reverse("recommender:feedback"),
+            "feedback_url": url("recommender:feedback"),
             "next_url": request.get_full_path(),
             # Once per page: Jinja2's lazy csrf_input would mask a fresh token for every card.
             "csrf_token": get_token(request),
