@@ -244,7 +244,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--max-requests", type=int, default=20_000)
-    ap.add_argument("--rate", type=float, default=200.0, help="requests/s of the fixed-rate rows")
+    ap.add_argument("--rate", type=lambda v: [float(x) for x in v.split(",")], default=[100.0, 200.0],
+                    help="requests/s of the fixed-rate rows, comma-separated")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--repeats", type=int, default=50)
     ap.add_argument("--embeddings", type=Path, default=ROOT / "var" / "bench" / "item-embeddings.npy",
@@ -294,9 +295,13 @@ def main() -> None:
             ("For you page", lambda i: f"/for-you/?seed={i + 1}"),
             ("/api/recommendations/", lambda i: f"/api/recommendations/?seed={i + 1}"),
         ):
-            for mode in ("closed", "rate"):
+            results.append((name, run_load(
+                args.port, cookies, path_of, mode="closed", seconds=args.seconds, warmup=args.warmup,
+                max_requests=args.max_requests,
+            )))
+            for rate in args.rate:
                 results.append((name, run_load(
-                    args.port, cookies, path_of, mode=mode, rate=args.rate, seconds=args.seconds, warmup=args.warmup,
+                    args.port, cookies, path_of, mode="rate", rate=rate, seconds=args.seconds, warmup=args.warmup,
                     max_requests=args.max_requests,
                 )))
     finally:
