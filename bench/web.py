@@ -10,7 +10,7 @@ What it does (on the database in DATABASE_URL, which it migrates and fills: use 
    real index build (recommender.services.rebuild_index, Annoy).
 2. ``--users`` users, each with a closet of ``--closet`` ready garments: items of one (gender, usage) persona with a
    little noise on their vectors.
-3. gunicorn (``--workers`` x ``--threads``, gthread) serving the site from this checkout, DEBUG off.
+3. gunicorn (``--workers`` x ``--threads``, gthread; 3 x 1 by default, the best on 2 cores) serving the site from this checkout, DEBUG off.
 4. Load (bench/loadgen.py, asyncio, one keep-alive connection per user, each logged in as its own user with a
    session made in the database, a fresh seed per request so every request is a new list), per endpoint:
    a closed loop (``--concurrency`` users, each sending as soon as its answer arrives: the most the server takes)
@@ -235,8 +235,8 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--closet", type=int, default=12)
     ap.add_argument("--concurrency", type=int, default=50)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--worker-class", default="gthread", help="gunicorn worker class: gthread or sync")
     ap.add_argument("--keep-alive", type=int, default=30,
                     help="gunicorn keep-alive seconds; 0 closes each connection, so every request is accepted by "
