@@ -529,9 +529,12 @@ def _hidden(user: AbstractBaseUser) -> set[int]:
 
 
 def _inventory_similar(user: AbstractBaseUser, index: ActiveIndex, vector: np.ndarray, *, k: int, source_id: int | None) -> list[ItemMatch]:
+    """Shop items like ``vector``. Near-copies are dropped only around a shop item (the same product listed twice);
+    for a photo or a closet garment, the shop's copy of it is the best answer ("where do I buy this?")."""
     recs = similar_to(
         index, vector, source_id=source_id, k=k, item_info=item_info_for(index),
         filters=Filters(exclude_ids=frozenset(_hidden(user))),
+        **({} if source_id is not None else {"duplicate_threshold": None}),
     )
     items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
     return [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]

@@ -41,13 +41,6 @@ def images_zip(photos: dict[str, bytes]) -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def staff_client(client):
-    UserFactory(username="curator", is_staff=True, is_superuser=True)
-    client.login(username="curator", password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def member_client(client):
     UserFactory(username="member")
     client.login(username="member", password=PASSWORD)

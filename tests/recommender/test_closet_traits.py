@@ -3,7 +3,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from django.core.cache import cache
 
 from recommender import closet_traits, services
 from recommender.closet_traits import closet_gender_filter, gender_probe_for
@@ -20,13 +19,6 @@ def near(gender: str, n: int, *, seed: int, noise: float = 0.3) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centre = np.eye(DIM)[AXIS[gender]]
     return np.stack([unit(centre + noise * rng.normal(size=DIM)) for _ in range(n)])
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from recommender import services
 from recommender.models import InventoryItem
-from tests.factories import PASSWORD, UserFactory, image_bytes
+from tests.factories import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,13 +41,6 @@ def upload() -> dict:
         "csv_file": SimpleUploadedFile("items.csv", out.getvalue().encode(), content_type="text/csv"),
         "images_zip": SimpleUploadedFile("images.zip", photos.getvalue(), content_type="application/zip"),
     }
-
-
-@pytest.fixture
-def staff_client(client):
-    UserFactory(username="curator", is_staff=True, is_superuser=True)
-    client.login(username="curator", password=PASSWORD)
-    return client
 
 
 @pytest.fixture
