@@ -42,15 +42,24 @@ class DemoResult:
     existing: int = 0
 
 
+# The demo closet is one person's (women's and unisex items), as a real closet is: For you reads whose clothes
+# they are from the photos (recommender.closet_traits), and a mixed closet would be shown unisex items only.
+DEMO_GENDERS = ("Women", "Unisex")
+
+
 def _dataset_specs(data_dir: Path, count: int) -> list[DemoSpec]:
-    """One item per category in _CATEGORY_ORDER (first found in file order), then more tops, until count."""
+    """One item per category in _CATEGORY_ORDER (first found in file order, DEMO_GENDERS only), then more tops,
+    until count."""
     csv_path = data_dir / "items.csv"
     if not csv_path.is_file():
         return []
     picked: dict[str, list] = {c: [] for c in _CATEGORY_ORDER}
     for item in iter_styles(csv_path):
         category = taxonomy.category_for(item.master_category, item.sub_category, item.article_type)
-        if category in picked and len(picked[category]) < count and item.image_path(data_dir).is_file():
+        if (
+            category in picked and len(picked[category]) < count and item.gender in DEMO_GENDERS
+            and item.image_path(data_dir).is_file()
+        ):
             picked[category].append(item)
     order = [items[i] for i in range(count) for c in _CATEGORY_ORDER if len(items := picked[c]) > i]
     specs = []
