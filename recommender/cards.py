@@ -29,8 +29,7 @@ class CardView:
     meta: str  # "Brand · Category"
     price: str  # "€12.99"; empty when the shop gave no price
     thumbnail_url: str
-    href: str  # the product page when known, else the item's "similar" page
-    external: bool  # href leaves the site
+    href: str  # the product page when known (then it leaves the site), else the item's "similar" page
     similar_url: str
     product_url: str
     explore: bool
@@ -52,7 +51,6 @@ def card_view(card: RecommendationCard) -> CardView:
         price=money(item.price, item.currency) if item.price is not None else "",
         thumbnail_url=url_for_pk("recommender:item-image", item.pk, "thumb"),
         href=item.product_url or similar_url,
-        external=bool(item.product_url),
         similar_url=similar_url,
         product_url=item.product_url,
         explore=card.explore,

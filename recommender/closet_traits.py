@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 
 from ml.gender import ClosetGender, GenderProbe, closet_gender, train_probe
 from ml.index import normalise
+from recommender.caching import cache_get, cache_set
 from recommender.models import InventoryItem
 from wardrobe.models import EmbeddingState, Garment
 
@@ -124,8 +124,8 @@ def _read_probe(path: str) -> GenderProbe | None:
 
 
 def _index_key(index) -> str:
-    version = getattr(index, "version", None)
-    return f"v{version.pk}-{version.version}" if version is not None else f"db-{index.model_version}-{len(index)}"
+    """Only indexes with a version row have a probe (``gender_probe_for``), so only they reach a cached call."""
+    return f"v{index.version.pk}-{index.version.version}"
 
 
 def probe_input(vectors: np.ndarray, model_version: str) -> np.ndarray:
@@ -155,7 +155,7 @@ def closet_gender_for(
     if probe is None:
         return None
     key = f"closet-traits:gender:{user.pk}:{_index_key(index)}:{_closet_hash(rows)}"
-    cached = _cache_get(key)
+    cached = cache_get(key)
     if isinstance(cached, ClosetGender):
         return cached
     blobs = Garment.objects.filter(pk__in=[pk for pk, _ in rows]).order_by("pk").values_list("embedding", flat=True)
@@ -163,7 +163,7 @@ def closet_gender_for(
     if vectors.shape[1] != probe.dim:
         return None
     call = closet_gender(probe, vectors)
-    _cache_set(key, call, CLOSET_CACHE_SECONDS)
+    cache_set(key, call, CLOSET_CACHE_SECONDS)
     return call
 
 
@@ -179,18 +179,3 @@ def _closet_hash(rows: Sequence[tuple[int, object]]) -> str:
     # updated_at moves on every save, so a re-embedded or edited garment gives a new key.
     text = ";".join(f"{pk}@{stamp.isoformat() if stamp else ''}" for pk, stamp in rows)
     return hashlib.sha1(text.encode()).hexdigest()
-
-
-def _cache_get(key: str):
-    try:
-        return cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache outage costs the computation, never the page
-        logger.warning("closet traits cache unavailable", exc_info=True)
-        return None
-
-
-def _cache_set(key: str, value, seconds: int) -> None:
-    try:
-        cache.set(key, value, seconds)
-    except Exception:  # noqa: BLE001
-        logger.warning("closet traits cache unavailable; not stored", exc_info=True)

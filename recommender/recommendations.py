@@ -27,7 +27,6 @@ from typing import IO
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db.models import Max
 
 from ml.index import normalise
@@ -43,6 +42,7 @@ from ml.ranking import (
     similar_to,
     vectors_of,
 )
+from recommender.caching import cache_get, cache_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors import ActiveIndex, current_index
@@ -202,7 +202,7 @@ class _InfoCache:
 
 _info_lock = threading.Lock()
 _info_cache: _InfoCache | None = None
-CARD_ROW_CACHE_SIZE = 50_000  # rows kept per process before the cache starts over (~25 MB)
+CARD_ROW_CACHE_SIZE = 50_000  # rows kept per process before the cache starts over
 
 
 def _item_state(index: ActiveIndex) -> _InfoCache:
@@ -265,18 +265,11 @@ def _vector(blob) -> np.ndarray:
 def _feedback(user: AbstractBaseUser) -> dict[int, str]:
     """The user's likes and hides by item id, through the cache (the feedback services drop it on every write)."""
     key = feedback_cache_key(user.pk)
-    try:
-        cached = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache outage costs a query, never the page
-        logger.warning("feedback cache unavailable; reading the database", exc_info=True)
-        cached = None
+    cached = cache_get(key)
     if isinstance(cached, dict):
         return dict(cached)
     feedback = dict(Feedback.objects.filter(user=user).values_list("item_id", "kind"))
-    try:
-        cache.set(key, feedback, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001
-        logger.warning("feedback cache unavailable; feedback not stored", exc_info=True)
+    cache_set(key, feedback, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
     return feedback
 
 
@@ -310,11 +303,7 @@ def _closet_profile(
     feedback: dict[int, str],
 ) -> _ClosetProfile:
     key = _profile_key(user, index, ready, feedback)
-    try:
-        cached = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache outage costs the k-means, never the page
-        logger.warning("profile cache unavailable; computing the profile", exc_info=True)
-        cached = None
+    cached = cache_get(key)
     if isinstance(cached, _ClosetProfile):
         return cached
     rows = list(
@@ -328,10 +317,7 @@ def _closet_profile(
         owned, liked_vectors=_item_vectors(index, liked), disliked_vectors=_item_vectors(index, disliked),
     )
     closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile)
-    try:
-        cache.set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001
-        logger.warning("profile cache unavailable; profile not stored", exc_info=True)
+    cache_set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
     return closet
 
 
@@ -525,7 +511,7 @@ def _closet_matches(
 
 
 def _hidden(user: AbstractBaseUser) -> set[int]:
-    return set(Feedback.objects.filter(user=user).exclude(kind=Feedback.Kind.LIKE).values_list("item_id", flat=True))
+    return {item_id for item_id, kind in _feedback(user).items() if kind != Feedback.Kind.LIKE}
 
 
 def _inventory_similar(user: AbstractBaseUser, index: ActiveIndex, vector: np.ndarray, *, k: int, source_id: int | None) -> list[ItemMatch]:

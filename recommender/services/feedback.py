@@ -1,15 +1,11 @@
 """Writes of a user's feedback on inventory items (like, hide, not my style)."""
 from __future__ import annotations
 
-import logging
-
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db import transaction
 
+from recommender.caching import cache_delete
 from recommender.models import Feedback, InventoryItem
-
-logger = logging.getLogger(__name__)
 
 
 def feedback_cache_key(user_id: int) -> str:
@@ -18,15 +14,10 @@ def feedback_cache_key(user_id: int) -> str:
 
 
 def _forget_cached_feedback(user_id: int) -> None:
-    def forget() -> None:
-        try:
-            cache.delete(feedback_cache_key(user_id))
-        except Exception:  # noqa: BLE001 - an unreachable cache holds nothing we could serve anyway
-            logger.warning("cache unavailable; cached feedback of user %s not dropped", user_id, exc_info=True)
-
-    forget()
+    key = feedback_cache_key(user_id)
+    cache_delete(key)
     # Again once committed: a request that read the old rows between the first drop and the commit may have cached them.
-    transaction.on_commit(forget)
+    transaction.on_commit(lambda: cache_delete(key))
 
 
 def feedback_set(*, user: AbstractBaseUser, item_id: int, kind: str) -> Feedback:

@@ -246,3 +246,14 @@ def test_another_users_feedback_does_not_change_my_list(alice, closet):
     for item_id in mine[:5]:
         feedback_set(user=bob, item_id=item_id, kind=Feedback.Kind.HIDE)
     assert ids(recommendations_for(user=alice, seed=4, k=12)) == mine
+
+
+def test_an_unreachable_cache_costs_the_page_nothing(alice, closet, settings):
+    first = ids(recommendations_for(user=alice, seed=1, k=12))
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+    feedback_set(user=alice, item_id=first[0], kind=Feedback.Kind.HIDE)
+    page = recommendations_for(user=alice, seed=1, k=12)
+
+    assert page.state == "ready" and len(page.cards) == 12
+    assert first[0] not in ids(page)
