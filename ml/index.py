@@ -99,9 +99,22 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return arr / norms
 
 
+def as_float32(rows: np.ndarray) -> np.ndarray:
+    """``rows`` as a float32 array. float16 rows (how an index stores its vectors) convert through torch: numpy's
+    float16 cast is a scalar loop (2.3 ms for the 384 x 1664 rows one For you query re-ranks, on this machine's
+    cores), torch's is vectorised (0.08 ms); both are exact (every float16 is a float32)."""
+    if rows.dtype != np.float16:
+        return np.asarray(rows, dtype=np.float32)
+    import torch
+
+    if not rows.flags.writeable or not rows.flags.c_contiguous:  # e.g. a view of a read-only memmap
+        rows = np.array(rows, order="C")
+    return torch.from_numpy(rows).float().numpy()
+
+
 def _distances(queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Euclidean distances between unit rows, from one matrix product: sqrt(2 - 2 q.c)."""
-    sims = queries @ np.asarray(candidates, dtype=np.float32).T
+    sims = queries @ as_float32(candidates).T
     return np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, 4.0))
 
 
@@ -143,7 +156,7 @@ def _gather(vectors: np.ndarray, idmap: _IdMap, item_ids: Sequence[int] | np.nda
         return np.zeros((0, vectors.shape[1]), dtype=np.float32)
     order = np.argsort(positions, kind="stable")
     out = np.empty((len(positions), vectors.shape[1]), dtype=np.float32)
-    out[order] = vectors[positions[order]]
+    out[order] = as_float32(vectors[positions[order]])
     return out
 
 
@@ -164,7 +177,7 @@ class _HeldVectors:
         pos = self._idmap.position(int(item_id))
         if pos is None:
             raise KeyError(item_id)
-        return np.asarray(self.vectors[pos], dtype=np.float32)
+        return as_float32(self.vectors[pos])
 
     def vectors_for(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The (normalised, float32) vectors of many items in one read; KeyError for an id not held."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.index import VectorIndex, normalise
+from ml.index import VectorIndex, as_float32, normalise
 
 # Plain category strings, the same as wardrobe/taxonomy.py.
 COMPLEMENTS: dict[str, tuple[str, ...]] = {
@@ -443,7 +443,7 @@ def _filtered_query_batch(
         if not len(positions):
             out.append([])
             continue
-        vectors = np.asarray(index.vectors[positions], dtype=np.float32)
+        vectors = as_float32(index.vectors[positions])
         sims = vectors @ q
         dist = np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, 4.0))
         order = np.lexsort((index.ids[positions], dist))[:k]

@@ -12,6 +12,7 @@ from ml.index import (
     IndexLoadError,
     IndexVersionMismatch,
     VectorIndex,
+    as_float32,
     load_index,
 )
 
@@ -233,3 +234,11 @@ def test_pca_is_skipped_when_there_are_too_few_vectors_to_fit_it(tmp_path, data)
     ids, vectors, _ = data
     index = AnnoyVectorIndex.build(tmp_path / "few", ids[:40], vectors[:40], model_version="m1", pca_dims=32)
     assert index.pca is None and index.meta["pca_dims"] is None
+
+
+def test_float16_rows_convert_to_float32_exactly_including_subnormals_and_read_only_views():
+    rows = np.array([[1.0, -0.5, 6e-8, -3e-5], [65504.0, 0.0, -0.0, 1e-4]], dtype=np.float16)
+    rows.flags.writeable = False
+    out = as_float32(rows[:, 1:])
+    assert out.dtype == np.float32
+    assert np.array_equal(out, rows[:, 1:].astype(np.float32))
