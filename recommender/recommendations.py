@@ -27,7 +27,6 @@ from typing import IO
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max
 
 from ml.index import normalise
 from ml.ranking import (
@@ -45,7 +44,7 @@ from ml.ranking import (
 from recommender.caching import cache_get, cache_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
-from recommender.selectors import ActiveIndex, current_index
+from recommender.selectors import ActiveIndex, current_index, current_index_and_stamp, inventory_stamp
 from recommender.services.feedback import feedback_cache_key
 from recommender.services.inventory import _CLOTHING_SIZES, _SHOE_SIZES
 from wardrobe import taxonomy
@@ -205,12 +204,14 @@ _info_cache: _InfoCache | None = None
 CARD_ROW_CACHE_SIZE = 50_000  # rows kept per process before the cache starts over
 
 
-def _item_state(index: ActiveIndex) -> _InfoCache:
+def _item_state(index: ActiveIndex, stamp: object = None) -> _InfoCache:
     """Metadata of every active item as numpy columns (an ItemTable: filters run over a whole candidate list at
-    once), read in one query per mapped index and inventory change (one indexed max(updated_at) per call tells), so
-    a retired or repriced item is seen on the next request."""
+    once), read in one query per mapped index and inventory change (the inventory stamp tells: the caller's, read
+    with the index pointer, or one indexed max(updated_at) here), so a retired or repriced item is seen on the next
+    request."""
     global _info_cache
-    stamp = InventoryItem.objects.aggregate(latest=Max("updated_at"))["latest"]
+    if stamp is None:
+        stamp = inventory_stamp()
     cached = _info_cache
     if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
         return cached
@@ -340,7 +341,7 @@ def recommendations_for(
     garments = list(Garment.objects.filter(owner=user).defer("embedding").order_by("pk"))
     page.garment_count = len(garments)
     page.waiting_ids = [g.pk for g in garments if g.embedding_state in (EmbeddingState.PENDING, EmbeddingState.PROCESSING)]
-    index = current_index()
+    index, stamp = current_index_and_stamp()
     if index is None or len(index) == 0:
         page.state = "no_inventory"
         return page
@@ -351,7 +352,7 @@ def recommendations_for(
     ready = [
         g for g in garments if g.embedding_state == EmbeddingState.READY and g.embedding_version == index.model_version
     ]
-    state = _item_state(index)
+    state = _item_state(index, stamp)
     info = state.info
     if not ready:
         page.state = "embedding" if page.waiting_ids else "onboarding"

@@ -18,6 +18,7 @@ from datetime import datetime
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 
 from ml.index import ExactIndex, Neighbours, VectorIndex, load_index
 from recommender.models import EmbeddingState, IndexVersion, InventoryItem
@@ -132,20 +133,43 @@ def _maybe_rebuild_inline() -> None:
 
 def current_index() -> ActiveIndex | None:
     """The index of the current version (mapped once per process and version), or None with no embedded items."""
+    return current_index_and_stamp()[0]
+
+
+def current_index_and_stamp() -> tuple[ActiveIndex | None, object]:
+    """``current_index()`` and the inventory stamp (see ``inventory_stamp``), read in one round trip: For you needs
+    both on every request, and each ORM query costs about 0.3 ms of CPU to build and read."""
     global _loaded
     _maybe_rebuild_inline()
-    pointer = IndexVersion.objects.filter(is_current=True).only("pk", "folder", "model_version", "item_count", "built_at").first()
-    pk = pointer.pk if pointer else None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({_STAMP_SQL}), ({_POINTER_SQL})")
+        stamp, pk = cursor.fetchone()
     loaded = _loaded
     if loaded is not None and loaded.pointer == pk and (pk is not None or time.monotonic() - loaded.loaded_at < _NO_POINTER_TTL):
-        return loaded.index
+        return loaded.index, stamp
     with _lock:
         loaded = _loaded
         if loaded is not None and loaded.pointer == pk and (pk is not None or time.monotonic() - loaded.loaded_at < _NO_POINTER_TTL):
-            return loaded.index
+            return loaded.index, stamp
+        pointer = IndexVersion.objects.filter(pk=pk).first() if pk is not None else None
         index = _load(pointer)
-        _loaded = _Loaded(pointer=pk, index=index, loaded_at=time.monotonic())
-        return index
+        _loaded = _Loaded(pointer=pointer.pk if pointer else None, index=index, loaded_at=time.monotonic())
+        return index, stamp
+
+
+def inventory_stamp() -> object:
+    """The newest ``updated_at`` in the inventory, as the database returns it (compare it, do not read it): every
+    retire, reprice, import or re-embed moves it, so a cache of item rows keyed on it is never stale."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL)
+        return cursor.fetchone()[0]
+
+
+_qn = connection.ops.quote_name
+_STAMP_SQL = f"SELECT MAX({_qn('updated_at')}) FROM {_qn(InventoryItem._meta.db_table)}"
+_POINTER_SQL = (
+    f"SELECT {_qn('id')} FROM {_qn(IndexVersion._meta.db_table)} WHERE {_qn('is_current')} LIMIT 1"
+)
 
 
 def forget_loaded_index() -> None:
