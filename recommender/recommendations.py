@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import operator
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -78,9 +79,12 @@ ONBOARDING_CATEGORIES = (
 # The item columns a card shows (page and API): reading only these keeps a page's rows small (no vector, no import
 # fields). A field the API serializes but this list lacks would cost one query per card.
 CARD_FIELDS = (
-    "pk", "external_id", "name", "brand", "category", "gender", "price", "currency", "sizes", "product_url", "image",
+    "id", "external_id", "name", "brand", "category", "gender", "price", "currency", "sizes", "product_url", "image",
     "thumbnail", "is_active",
 )
+# CARD_FIELDS in the model's field order, the order Model.from_db takes values in ("id" first).
+_CARD_COLUMNS = tuple(f.attname for f in InventoryItem._meta.concrete_fields if f.attname in CARD_FIELDS)
+_TABLE_COLUMNS = ("id", "category", "price", "sizes", "gender")  # what the ItemTable holds (filters)
 CLOSET_MATCHES = 8  # at most this many of the user's own garments in a find-similar answer
 _INFO_TTL = 300.0  # seconds item metadata is reused for an index that has not changed
 
@@ -194,14 +198,17 @@ class _InfoCache:
     loaded_at: float
     info: ItemTable
     stamp: object = None
-    # Card rows (CARD_FIELDS of active items) read while ``stamp`` holds, shared read-only by this process's
-    # requests: a refresh mostly shows items some earlier page already read.
-    card_rows: dict[int, InventoryItem] = field(default_factory=dict)
+    # Card rows (CARD_FIELDS values of active items) read while ``stamp`` holds, shared read-only by this process's
+    # requests. An inventory of at most CARD_ROW_CACHE_SIZE items is read whole with the metadata (``complete``):
+    # a list of noisy, exploring queries keeps meeting items no earlier page showed, and reading those cost a query
+    # on most pages. A larger one is read as pages need it.
+    card_rows: dict[int, tuple | InventoryItem] = field(default_factory=dict)
+    complete: bool = False
 
 
 _info_lock = threading.Lock()
 _info_cache: _InfoCache | None = None
-CARD_ROW_CACHE_SIZE = 50_000  # rows kept per process before the cache starts over
+CARD_ROW_CACHE_SIZE = 50_000  # card rows kept per process (~40 MB at 35k items): a larger inventory reads them as pages need
 
 
 def _item_state(index: ActiveIndex, stamp: object = None) -> _InfoCache:
@@ -219,16 +226,25 @@ def _item_state(index: ActiveIndex, stamp: object = None) -> _InfoCache:
         cached = _info_cache
         if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
             return cached
-        rows = InventoryItem.objects.filter(is_active=True).values_list("pk", "category", "price", "sizes", "gender")
+        active = InventoryItem.objects.filter(is_active=True)
+        complete = active.count() <= CARD_ROW_CACHE_SIZE
+        columns = _CARD_COLUMNS if complete else _TABLE_COLUMNS
+        table_values = operator.itemgetter(*(columns.index(c) for c in _TABLE_COLUMNS))
         ids, categories, prices, sizes, genders = [], [], [], [], []
-        for pk, category, price, item_sizes, gender in rows.iterator(chunk_size=5000):
+        card_rows = {}
+        for row in active.values_list(*columns).iterator(chunk_size=5000):
+            pk, category, price, item_sizes, gender = table_values(row)
             ids.append(pk)
             categories.append(category or "")
             prices.append(float(price) if price is not None else None)
             sizes.append(frozenset(str(x).upper() for x in (item_sizes or ())))
             genders.append(gender or "")
+            if complete:
+                card_rows[pk] = row
         info = ItemTable(ids, categories=categories, prices=prices, sizes=sizes, genders=genders)
-        _info_cache = _InfoCache(index=index, loaded_at=time.monotonic(), info=info, stamp=stamp)
+        _info_cache = _InfoCache(
+            index=index, loaded_at=time.monotonic(), info=info, stamp=stamp, card_rows=card_rows, complete=complete
+        )
         return _info_cache
 
 
@@ -237,17 +253,25 @@ def item_info_for(index: ActiveIndex) -> ItemTable:
 
 
 def _card_items(state: _InfoCache, item_ids: Sequence[int]) -> dict[int, InventoryItem]:
-    """Active items' card rows by id: from this process's rows of the current inventory stamp, reading only the
-    missing ones. A retire, reprice or import moves the stamp (``updated_at``), and a new stamp starts a new cache,
-    so a row here is never older than the inventory state this request saw."""
+    """Active items' card rows by id (model instances holding CARD_FIELDS), from this process's rows of the current
+    inventory stamp, reading the missing ones unless the rows are complete. A retire, reprice or import moves the
+    stamp (``updated_at``), and a new stamp starts a new cache, so a row here is never older than the inventory
+    state this request saw."""
     rows = state.card_rows
-    missing = [i for i in item_ids if i not in rows]
+    missing = [] if state.complete else [i for i in item_ids if i not in rows]
     if missing:
-        fetched = InventoryItem.objects.filter(is_active=True).only(*CARD_FIELDS).in_bulk(missing)
-        if len(rows) + len(fetched) > CARD_ROW_CACHE_SIZE:
-            rows = state.card_rows = {}
+        fetched = {row[0]: row for row in InventoryItem.objects.filter(is_active=True, pk__in=missing).values_list(*_CARD_COLUMNS)}
+        if len(rows) + len(fetched) > CARD_ROW_CACHE_SIZE:  # start over, keeping this page's rows
+            rows = state.card_rows = {i: rows[i] for i in item_ids if i in rows}
         rows.update(fetched)
-    return {i: rows[i] for i in item_ids if i in rows}
+    out = {}
+    for i in item_ids:
+        row = rows.get(i)
+        if isinstance(row, tuple):  # read as values; made an instance once, when a page first shows it
+            row = rows[i] = InventoryItem.from_db(InventoryItem.objects.db, _CARD_COLUMNS, row)
+        if row is not None:
+            out[i] = row
+    return out
 
 
 def forget_item_info() -> None:

@@ -68,6 +68,24 @@ def test_an_item_changed_after_a_list_shows_its_new_price_on_the_next(alice, clo
     assert again[shown.pk].price == Decimal("1.23")
 
 
+@pytest.mark.parametrize("card_cache_size", [recommendations.CARD_ROW_CACHE_SIZE, 5])
+def test_cards_carry_each_items_current_row_whether_the_inventory_is_read_whole_or_by_page(
+    alice, closet, monkeypatch, card_cache_size
+):
+    """An inventory larger than the card cache reads the rows a page needs (and starts over when the cache is full)."""
+    from recommender.models import InventoryItem
+
+    monkeypatch.setattr(recommendations, "CARD_ROW_CACHE_SIZE", card_cache_size)
+    recommendations.forget_item_info()
+    for seed in range(3):
+        cards = recommendations_for(user=alice, seed=seed, k=12).cards
+        assert len(cards) == 12
+        fresh = InventoryItem.objects.in_bulk([card.item.pk for card in cards])
+        assert [(c.item.name, c.item.price, c.item.sizes) for c in cards] == [
+            (fresh[c.item.pk].name, fresh[c.item.pk].price, fresh[c.item.pk].sizes) for c in cards
+        ]
+
+
 def test_an_item_that_duplicates_an_owned_garment_is_dropped(alice, inventory):
     copy = inventory[3]
     ready_garment(alice, np.frombuffer(bytes(copy.embedding), dtype="<f4"), category=copy.category)
