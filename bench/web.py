@@ -255,6 +255,8 @@ def main() -> None:
     ap.add_argument("--million-trees", type=int, default=10)
     ap.add_argument("--million-pca", type=int, default=128, help="Annoy over this many PCA dims (0: the full vectors)")
     ap.add_argument("--redis", default="", help="REDIS_URL for the served site's cache (default: local memory)")
+    ap.add_argument("--endpoints", default="for-you,api", help="which to load: for-you, api or both (comma-separated)")
+    ap.add_argument("--skip-in-process", action="store_true", help="only the served rows")
     args = ap.parse_args()
 
     global MODEL
@@ -290,10 +292,11 @@ def main() -> None:
     )
     results = []
     try:
-        for name, path_of in (
-            ("For you page", lambda i: f"/for-you/?seed={i + 1}"),
-            ("/api/recommendations/", lambda i: f"/api/recommendations/?seed={i + 1}"),
-        ):
+        endpoints = {
+            "for-you": ("For you page", lambda i: f"/for-you/?seed={i + 1}"),
+            "api": ("/api/recommendations/", lambda i: f"/api/recommendations/?seed={i + 1}"),
+        }
+        for name, path_of in (endpoints[e] for e in args.endpoints.split(",")):
             results.append((name, run_load(
                 args.port, cookies, path_of, mode="closed", seconds=args.seconds, warmup=args.warmup,
                 max_requests=args.max_requests,
@@ -311,6 +314,9 @@ def main() -> None:
           f"{n_items} items, closets of {args.closet}, {args.seconds:.0f}s per row after {args.warmup:.0f}s warm-up, "
           f"a new seed (a new list) per request")
     print(load_table(results))
+    if args.skip_in_process:
+        shutil.rmtree(work, ignore_errors=True)
+        return
 
     # --- in-process server time ---------------------------------------------------------------------------------
     from django.conf import settings

@@ -323,7 +323,8 @@ class AnnoyVectorIndex(_HeldVectors):
         self.overfetch: int = max(1, int(overfetch if overfetch is not None else meta["overfetch"]))
         self._idmap = _IdMap(np.load(folder / IDS_FILE, mmap_mode="r"))
         self.ids = self._idmap.ids
-        self.vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+        # A plain ndarray over the mapped file: indexing an np.memmap goes through its Python __getitem__.
+        self.vectors = np.asarray(np.load(folder / VECTORS_FILE, mmap_mode="r"))
         self.pca: Pca | None = None
         if self.pca_dims:
             with np.load(folder / PCA_FILE) as z:

@@ -189,7 +189,7 @@ class ItemTable:
         keep &= rows >= 0
         rows = np.maximum(rows, 0)
         if filters.categories is not None:
-            keep &= np.isin(self._category[rows], _wanted_codes(self._categories, filters.categories))
+            keep &= _wanted(self._categories, filters.categories)[self._category[rows]]
         if filters.min_price is not None or filters.max_price is not None:
             price = self._price[rows]
             keep &= ~np.isnan(price)
@@ -201,7 +201,7 @@ class ItemTable:
             columns = [j for j, name in enumerate(self._sizes) if name in filters.sizes]
             keep &= self._size[rows][:, columns].any(axis=1) if columns else False
         if filters.genders is not None:
-            keep &= np.isin(self._gender[rows], _wanted_codes(self._genders, filters.genders))
+            keep &= _wanted(self._genders, filters.genders)[self._gender[rows]]
         return keep
 
 
@@ -211,8 +211,10 @@ def _codes(values: Sequence[str], order: np.ndarray) -> tuple[list[str], np.ndar
     return names, np.array([code[values[i]] for i in order], dtype=np.int32)
 
 
-def _wanted_codes(names: list[str], wanted: Collection[str]) -> np.ndarray:
-    return np.array([j for j, name in enumerate(names) if name in wanted], dtype=np.int32)
+def _wanted(names: list[str], wanted: Collection[str]) -> np.ndarray:
+    """A lookup table over codes: ``_wanted(names, wanted)[code]`` says whether that code's name is wanted (one
+    gather per candidate list; np.isin sorts)."""
+    return np.fromiter((name in wanted for name in names), dtype=bool, count=len(names))
 
 
 @dataclass(frozen=True)
