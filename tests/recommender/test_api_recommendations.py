@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from recommender.models import Feedback
 from recommender.services.feedback import feedback_set
 from tests.factories import PASSWORD, UserFactory
-from tests.recommender.recs_fixtures import closet_near, make_inventory, ready_garment
+from tests.recommender.recs_fixtures import closet_near, make_inventory, random_units, ready_garment
 from wardrobe import taxonomy
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +189,19 @@ def test_for_you_card_forms_post_back_with_a_valid_csrf_token(alice, closet):
     response = client.post("/for-you/feedback/", {"csrfmiddlewaretoken": token, "item": item, "kind": "like", "next": "/for-you/?seed=3"})
     assert response.status_code == 302 and response["Location"] == "/for-you/?seed=3"
     assert f'data-item="{item}"' in client.get("/for-you/liked/").content.decode()
+
+
+def test_a_for_you_refresh_reads_the_database_a_fixed_few_times_whatever_the_closet_or_page(
+    alice_client, alice, closet, django_assert_max_num_queries
+):
+    """The session user, the index pointer with the inventory stamp, the closet: no query per card or garment (the
+    closet's vectors are read again only when the closet or its feedback changes)."""
+    for vector in random_units(10, seed=5):
+        ready_garment(alice, vector)
+    alice_client.get("/for-you/?seed=1")
+    with django_assert_max_num_queries(3):
+        response = alice_client.get("/for-you/?seed=2")
+    assert response.content.decode().count('class="card rec-card') >= 12
 
 
 def test_for_you_onboards_a_user_with_no_garments(alice_client, inventory):
