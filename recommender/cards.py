@@ -3,19 +3,23 @@
 The grid is the page's hot loop: 24 cards of about a dozen fields and five links each. Django's template language
 spent ~12 ms on it per page (variable resolution and ``{% url %}`` reverses), so the cards are turned into plain
 ``CardView`` rows here (URLs filled into patterns reversed once per process) and the page's body is rendered by the
-Jinja2 templates ``recommender/for_you_content.html`` and ``recommender/cards.html``.
+Jinja2 templates ``recommender/for_you_content.html`` and ``recommender/cards.html``. The parts of a card that depend
+on the item alone are rendered once per item version (``item_card``); a page adds the user's own marks.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
+from markupsafe import Markup
 
 from closetspace_site.jinja2 import url
 from recommender.forms import RecommendationFilterForm
+from recommender.models import InventoryItem
 from recommender.recommendations import RecommendationCard, RecommendationPage
 from recommender.templatetags.recommender_extras import money
 from wardrobe import taxonomy
@@ -23,7 +27,10 @@ from wardrobe.http import url_for_pk
 
 
 @dataclass(frozen=True)
-class CardView:
+class ItemCard:
+    """What a card shows of the item alone, as plain strings; ``media``, ``text`` and ``links`` are its rendered HTML
+    (recommender/card_item.html)."""
+
     item_id: int
     name: str
     meta: str  # "Brand · Category"
@@ -32,6 +39,19 @@ class CardView:
     href: str  # the product page when known (then it leaves the site), else the item's "similar" page
     similar_url: str
     product_url: str
+    media: Markup = Markup()
+    text: Markup = Markup()
+    links: Markup = Markup()
+
+
+@dataclass(frozen=True)
+class CardView:
+    """One card of one page: the item's parts and this user's because, like and explore marks."""
+
+    item_id: int
+    media: Markup
+    text: Markup
+    links: Markup
     explore: bool
     liked: bool
     because_name: str = ""
@@ -39,12 +59,26 @@ class CardView:
     because_thumbnail_url: str = ""
 
 
-def card_view(card: RecommendationCard) -> CardView:
-    item = card.item
+ITEM_CARD_CACHE_SIZE = 50_000  # rendered item parts kept per process before the cache starts over
+_item_cards: dict[tuple[int, object], ItemCard] = {}
+
+
+def item_card(item: InventoryItem) -> ItemCard:
+    """The item's card parts, rendered once per item version (its pk and ``updated_at``, which every change of the
+    row moves) and reused by every page that shows it: the grid is most of a page's template work."""
+    key = (item.pk, item.updated_at)
+    card = _item_cards.get(key)
+    if card is None:
+        if len(_item_cards) >= ITEM_CARD_CACHE_SIZE:
+            _item_cards.clear()
+        card = _item_cards[key] = _render_item_card(item)
+    return card
+
+
+def _render_item_card(item: InventoryItem) -> ItemCard:
     similar_url = url_for_pk("recommender:similar-item", item.pk)
-    because = card.because
     category = taxonomy.CATEGORY_LABELS.get(item.category, item.category)
-    return CardView(
+    card = ItemCard(
         item_id=item.pk,
         name=item.name,
         meta=f"{item.brand} · {category}" if item.brand else category,
@@ -53,6 +87,19 @@ def card_view(card: RecommendationCard) -> CardView:
         href=item.product_url or similar_url,
         similar_url=similar_url,
         product_url=item.product_url,
+    )
+    parts = get_template("recommender/card_item.html", using="jinja2").template.module
+    return dataclasses.replace(card, media=parts.media(card), text=parts.text(card), links=parts.links(card))
+
+
+def card_view(card: RecommendationCard) -> CardView:
+    item = item_card(card.item)
+    because = card.because
+    return CardView(
+        item_id=item.item_id,
+        media=item.media,
+        text=item.text,
+        links=item.links,
         explore=card.explore,
         liked=card.feedback == "like",
         because_name=because.name if because is not None else "",
@@ -67,6 +114,7 @@ def for_you_content(
     """The body of the For you page (filters, states, the card grid or its groups) as HTML."""
     query = request.GET.copy()
     query.pop("seed", None)
+    views = {id(c): card_view(c) for c in page.cards}  # the groups hold the same cards
     html = get_template("recommender/for_you_content.html", using="jinja2").render(
         {
             "page": page,
@@ -75,8 +123,8 @@ def for_you_content(
             "query_string": query.urlencode(),
             "next_seed": next_seed,
             "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == "Unisex", g)),
-            "cards": [card_view(c) for c in page.cards],
-            "groups": [{"label": g.label, "cards": [card_view(c) for c in g.cards]} for g in page.groups],
+            "cards": [views[id(c)] for c in page.cards],
+            "groups": [{"label": g.label, "cards": [views[id(c)] for c in g.cards]} for g in page.groups],
             "feedback_url": url("recommender:feedback"),
             "next_url": request.get_full_path(),
             # Once per page: Jinja2's lazy csrf_input would mask a fresh token for every card.

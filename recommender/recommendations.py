@@ -82,7 +82,7 @@ ONBOARDING_CATEGORIES = (
 # fields). A field the API serializes but this list lacks would cost one query per card.
 CARD_FIELDS = (
     "id", "external_id", "name", "brand", "category", "gender", "price", "currency", "sizes", "product_url", "image",
-    "thumbnail", "is_active",
+    "thumbnail", "is_active", "updated_at",
 )
 # CARD_FIELDS in the model's field order, the order Model.from_db takes values in ("id" first).
 _CARD_COLUMNS = tuple(f.attname for f in InventoryItem._meta.concrete_fields if f.attname in CARD_FIELDS)

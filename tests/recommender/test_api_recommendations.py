@@ -1,5 +1,6 @@
 """The recommendation API and pages: owner-scoped, documented, and the same lists as the selectors."""
 import io
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -174,6 +175,19 @@ def test_for_you_cards_escape_shop_text(alice_client, closet, inventory):
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Tee" in html
     assert "A&amp;B · " in html
+
+
+def test_a_card_shows_the_items_new_name_and_price_once_the_shop_changes_them(alice_client, closet, inventory):
+    from recommender.models import InventoryItem
+
+    html = alice_client.get("/for-you/?seed=1").content.decode()
+    shown = InventoryItem.objects.get(pk=int(html.split('data-item="', 1)[1].split('"', 1)[0]))
+    old_name = shown.name
+    shown.name, shown.price = "Renamed Linen Shirt", Decimal("7.50")
+    shown.save()
+    html = alice_client.get("/for-you/?seed=1").content.decode()
+    assert "Renamed Linen Shirt" in html and "€7.50" in html
+    assert f">{old_name}<" not in html
 
 
 def test_for_you_card_forms_post_back_with_a_valid_csrf_token(alice, closet):
