@@ -183,6 +183,7 @@ def session_cookies(user_ids: list[int]) -> list[str]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.crypto import get_random_string
 
     out = []
     for user in get_user_model().objects.filter(pk__in=user_ids):
@@ -191,7 +192,8 @@ def session_cookies(user_ids: list[int]) -> list[str]:
         s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         s[HASH_SESSION_KEY] = user.get_session_auth_hash()
         s.create()
-        out.append(f"{settings.SESSION_COOKIE_NAME}={s.session_key}")
+        # A browser also sends back the CSRF cookie of its first page; without it every page mints a new secret.
+        out.append(f"{settings.SESSION_COOKIE_NAME}={s.session_key}; {settings.CSRF_COOKIE_NAME}={get_random_string(32)}")
     return out
 
 

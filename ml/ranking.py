@@ -388,16 +388,17 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, *, mmr_lambda: float
     return picked
 
 
-def _pool(found: Sequence[Sequence[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Candidates gathered over several queries, each once, in first-seen order, with its best relevance and the
-    query (cluster) that found it at that relevance (the first one on a tie); last, where each chosen candidate
-    stands in ``found`` flattened (to pick rows of vectors read alongside)."""
-    sizes = [len(neighbours) for neighbours in found]
+def _pool(found: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidates gathered over several queries (each an (ids, distances) pair of arrays), each once, in first-seen
+    order, with its best relevance and the query (cluster) that found it at that relevance (the first one on a
+    tie); last, where each chosen candidate stands in ``found`` concatenated (to pick rows of vectors read
+    alongside)."""
+    sizes = [len(ids) for ids, _ in found]
     if not sum(sizes):
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0, dtype=np.float32), empty, empty
-    ids = np.fromiter((i for neighbours in found for i, _ in neighbours), dtype=np.int64, count=sum(sizes))
-    dist = np.fromiter((d for neighbours in found for _, d in neighbours), dtype=np.float64, count=sum(sizes))
+    ids = np.concatenate([np.asarray(i, dtype=np.int64) for i, _ in found])
+    dist = np.concatenate([np.asarray(d, dtype=np.float64) for _, d in found])
     cluster = np.repeat(np.arange(len(found), dtype=np.int64), sizes)
     rel = 1.0 - dist * dist / 2.0
     seen = np.arange(len(ids))
@@ -409,6 +410,14 @@ def _pool(found: Sequence[Sequence[tuple[int, float]]]) -> tuple[np.ndarray, np.
     order = np.argsort(first_seen, kind="stable")
     best = best[order]
     return ids[best], rel[best].astype(np.float32), cluster[best], best
+
+
+def _as_arrays(neighbours: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    n = len(neighbours)
+    return (
+        np.fromiter((i for i, _ in neighbours), dtype=np.int64, count=n),
+        np.fromiter((d for _, d in neighbours), dtype=np.float64, count=n),
+    )
 
 
 def _allowed(ids: np.ndarray, filters: Filters, item_info: ItemInfoSource) -> np.ndarray:
@@ -425,12 +434,12 @@ def _exposes_candidates(index: VectorIndex) -> bool:
 def _filtered_query_batch(
     index, queries: np.ndarray, k: int, *, search_k: int | None, exclude: Collection[int], filters: Filters,
     table: ItemTable,
-) -> tuple[list[list[tuple[int, float]]], np.ndarray]:
-    """``index.query_batch`` for an ANN index that exposes its candidates (AnnoyVectorIndex): the same candidate
-    count, but candidates the filters or ``exclude`` refuse are dropped before the exact re-rank, so a strict filter
-    neither pays for re-ranking rows it will throw away nor needs as many widening rounds. Also returns the float32
-    vectors of the neighbours, in order (flattened over the queries): reading float16 rows is most of a query's
-    cost, so the caller should not read them twice."""
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """``index.query_batch`` for an ANN index that exposes its candidates (AnnoyVectorIndex), as an (ids, distances)
+    pair of arrays per query: the same candidate count, but candidates the filters or ``exclude`` refuse are
+    dropped before the exact re-rank, so a strict filter neither pays for re-ranking rows it will throw away nor
+    needs as many widening rounds. Also returns the float32 vectors of the neighbours, in order (flattened over the
+    queries): reading float16 rows is most of a query's cost, so the caller should not read them twice."""
     excluded = np.fromiter(map(int, exclude), dtype=np.int64, count=len(exclude)) if exclude else None
     n = min(len(index), k * max(1, int(index.overfetch)))
     base_search_k = search_k if search_k is not None else int(getattr(index, "search_k", n))
@@ -442,14 +451,10 @@ def _filtered_query_batch(
         if excluded is not None:
             keep &= ~np.isin(ids, excluded)
         positions = np.sort(positions[keep])
-        if not len(positions):
-            out.append([])
-            continue
         vectors = as_float32(index.vectors[positions])
-        sims = vectors @ q
-        dist = np.sqrt(np.clip(2.0 - 2.0 * sims, 0.0, 4.0))
+        dist = np.sqrt(np.clip(2.0 - 2.0 * (vectors @ q), 0.0, 4.0))
         order = np.lexsort((index.ids[positions], dist))[:k]
-        out.append([(int(index.ids[positions[j]]), float(dist[j])) for j in order])
+        out.append((index.ids[positions[order]], dist[order]))
         rows.append(vectors[order])
     return out, (np.concatenate(rows) if rows else np.zeros((0, index.dim), dtype=np.float32))
 
@@ -521,7 +526,10 @@ def recommend(
                 table=item_info,
             )
         else:
-            found = index.query_batch(queries, min(fetch, len(index)), search_k=search_k, exclude=exclude)
+            found = [
+                _as_arrays(neighbours)
+                for neighbours in index.query_batch(queries, min(fetch, len(index)), search_k=search_k, exclude=exclude)
+            ]
         ids, relevance, clusters, where = _pool(found)
         allowed = _allowed(ids, filters, item_info)
         if int(allowed.sum()) >= 2 * k or fetch >= len(index):
@@ -530,7 +538,9 @@ def recommend(
     ids, relevance, clusters = ids[allowed], relevance[allowed], clusters[allowed]
     if not len(ids):
         return []
-    vectors = normalise(found_vectors[where[allowed]] if found_vectors is not None else vectors_of(index, ids))
+    # Index rows are unit vectors (stored float16, off by < 1e-3): not normalised again, which cost as much as the
+    # duplicate check's matrix product.
+    vectors = found_vectors[where[allowed]] if found_vectors is not None else vectors_of(index, ids)
     nearest_owned: np.ndarray | None = None
     if len(owned):
         to_owned = vectors @ owned.T

@@ -26,7 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from ml.gender import ClosetGender, GenderProbe, closet_gender, train_probe
 from ml.index import normalise
-from recommender.caching import cache_get, cache_set
+from recommender.caching import content_get, content_set
 from recommender.models import InventoryItem
 from wardrobe.models import EmbeddingState, Garment
 
@@ -155,7 +155,7 @@ def closet_gender_for(
     if probe is None:
         return None
     key = f"closet-traits:gender:{user.pk}:{_index_key(index)}:{_closet_hash(rows)}"
-    cached = cache_get(key)
+    cached = content_get(key)
     if isinstance(cached, ClosetGender):
         return cached
     blobs = Garment.objects.filter(pk__in=[pk for pk, _ in rows]).order_by("pk").values_list("embedding", flat=True)
@@ -163,7 +163,7 @@ def closet_gender_for(
     if vectors.shape[1] != probe.dim:
         return None
     call = closet_gender(probe, vectors)
-    cache_set(key, call, CLOSET_CACHE_SECONDS)
+    content_set(key, call, CLOSET_CACHE_SECONDS)
     return call
 
 

@@ -44,7 +44,7 @@ from ml.ranking import (
     similar_to,
     vectors_of,
 )
-from recommender.caching import cache_get, cache_set
+from recommender.caching import cache_get, cache_set, content_get, content_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors import ActiveIndex, current_index, current_index_and_stamp, inventory_stamp
@@ -349,7 +349,7 @@ def _closet_profile(
     feedback: dict[int, str],
 ) -> _ClosetProfile:
     key = _profile_key(user, index, ready, feedback)
-    cached = cache_get(key)
+    cached = content_get(key)
     if isinstance(cached, _ClosetProfile):
         return cached
     rows = list(
@@ -362,8 +362,10 @@ def _closet_profile(
     profile = build_profile(
         owned, liked_vectors=_item_vectors(index, liked), disliked_vectors=_item_vectors(index, disliked),
     )
+    for shared in (owned, profile.centroids):  # every later request of this process reads the same arrays
+        shared.setflags(write=False)
     closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile)
-    cache_set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    content_set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
     return closet
 
 

@@ -16,5 +16,8 @@ def empty_cache():
     fresh database may hand out again."""
     from django.core.cache import cache
 
+    from recommender.caching import forget_content
+
     cache.clear()
+    forget_content()
     yield
