@@ -10,9 +10,15 @@ What it does (on the database in DATABASE_URL, which it migrates and fills: use 
    real index build (recommender.services.rebuild_index, Annoy).
 2. ``--users`` users, each with a closet of ``--closet`` ready garments: items of one (gender, usage) persona with a
    little noise on their vectors.
-3. gunicorn (``--workers`` x ``--threads``, gthread; 3 x 1 by default, the best on 2 cores) serving the site from this checkout, DEBUG off.
+3. The site as docker/compose.yaml deploys it: gunicorn sync workers (``--workers``, 2 by default: one per core
+   measured best) serving this checkout with DEBUG off and the cache in Redis (``--redis``), behind nginx with
+   docker/nginx.conf itself (``--proxy nginx``, the default when an ``nginx`` binary is on PATH). Without nginx
+   (``--proxy none``) the load goes straight to gunicorn, one connection per request (``--keep-alive 0``), as
+   gunicorn sees it behind the proxy; ``--worker-class gthread --keep-alive 30`` measures keep-alive connections
+   pinned to workers instead.
 4. Load (bench/loadgen.py, asyncio, one keep-alive connection per user, each logged in as its own user with a
-   session made in the database, a fresh seed per request so every request is a new list), per endpoint:
+   session made in the database and sending back its CSRF cookie, a fresh seed per request so every request is a
+   new list), per endpoint:
    a closed loop (``--concurrency`` users, each sending as soon as its answer arrives: the most the server takes)
    and a fixed rate (``--rate`` requests/s spread over the same users; latency from the time each request was due).
    Prints throughput, p50/p90/p99 and errors (non-200 or socket errors).
@@ -197,6 +203,32 @@ def session_cookies(user_ids: list[int]) -> list[str]:
     return out
 
 
+def start_nginx(port: int, upstream_port: int, work: Path) -> subprocess.Popen:
+    """nginx with the deployment's own server block (docker/nginx.conf), its upstream pointed at ``upstream_port``."""
+    site = (ROOT / "docker" / "nginx.conf").read_text()
+    site = site.replace("server web:8000;", f"server 127.0.0.1:{upstream_port};").replace("listen 80;", f"listen 127.0.0.1:{port};")
+    conf = work / "nginx.conf"
+    work.chmod(0o755)  # nginx's workers run as an unprivileged user when it is started as root
+    for temp in ("nginx-body", "nginx-proxy"):
+        (work / temp).mkdir(exist_ok=True)
+        (work / temp).chmod(0o777)
+    conf.write_text(
+        f"worker_processes 1;\nerror_log {work}/nginx-error.log warn;\npid {work}/nginx.pid;\n"
+        f"events {{ worker_connections 1024; }}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {work}/nginx-body;\n  proxy_temp_path {work}/nginx-proxy;\n"
+        f"  {site}\n}}\n"
+    )
+    proc = subprocess.Popen([shutil.which("nginx") or "nginx", "-c", str(conf), "-g", "daemon off;"])
+    for _ in range(50):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("nginx did not come up")
+
+
 def start_gunicorn(
     port: int, workers: int, threads: int, env: dict, *, worker_class: str = "gthread", keep_alive: int = 30
 ) -> subprocess.Popen:
@@ -236,12 +268,14 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--closet", type=int, default=12)
     ap.add_argument("--concurrency", type=int, default=50)
-    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--worker-class", default="gthread", help="gunicorn worker class: gthread or sync")
-    ap.add_argument("--keep-alive", type=int, default=30,
-                    help="gunicorn keep-alive seconds; 0 closes each connection, so every request is accepted by "
-                         "whichever worker is free (a kept-alive connection stays with one worker)")
+    ap.add_argument("--worker-class", default="sync", help="gunicorn worker class: sync or gthread")
+    ap.add_argument("--keep-alive", type=int, default=0,
+                    help="gunicorn keep-alive seconds (direct connections only); 0 closes each connection, so every "
+                         "request is accepted by whichever worker is free (a kept-alive connection stays with one worker)")
+    ap.add_argument("--proxy", choices=["auto", "nginx", "none"], default="auto",
+                    help="put nginx (docker/nginx.conf) in front of gunicorn; auto: when an nginx binary is on PATH")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--max-requests", type=int, default=20_000)
@@ -256,7 +290,8 @@ def main() -> None:
     ap.add_argument("--million-dims", type=int, default=DIM)
     ap.add_argument("--million-trees", type=int, default=10)
     ap.add_argument("--million-pca", type=int, default=128, help="Annoy over this many PCA dims (0: the full vectors)")
-    ap.add_argument("--redis", default="", help="REDIS_URL for the served site's cache (default: local memory)")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/14",
+                    help="REDIS_URL for the served site's cache, flushed first ('' for each process's local memory)")
     ap.add_argument("--endpoints", default="for-you,api", help="which to load: for-you, api or both (comma-separated)")
     ap.add_argument("--skip-in-process", action="store_true", help="only the served rows")
     args = ap.parse_args()
@@ -288,10 +323,17 @@ def main() -> None:
     env = dict(os.environ, **SERVER_ENV, DJANGO_STATIC_ROOT=str(static_root), HF_HUB_OFFLINE="1")
     if args.redis:
         env["REDIS_URL"] = args.redis
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    gunicorn_port = args.port + 1
     proc = start_gunicorn(
-        args.port, args.workers, args.threads, env, worker_class=args.worker_class, keep_alive=args.keep_alive
+        gunicorn_port, args.workers, args.threads, env, worker_class=args.worker_class, keep_alive=args.keep_alive
     )
+    proxy = args.proxy if args.proxy != "auto" else ("nginx" if shutil.which("nginx") else "none")
+    nginx = start_nginx(args.port, gunicorn_port, work) if proxy == "nginx" else None
+    load_port = args.port if nginx else gunicorn_port
     results = []
     try:
         endpoints = {
@@ -300,19 +342,24 @@ def main() -> None:
         }
         for name, path_of in (endpoints[e] for e in args.endpoints.split(",")):
             results.append((name, run_load(
-                args.port, cookies, path_of, mode="closed", seconds=args.seconds, warmup=args.warmup,
+                load_port, cookies, path_of, mode="closed", seconds=args.seconds, warmup=args.warmup,
                 max_requests=args.max_requests,
             )))
             for rate in args.rate:
                 results.append((name, run_load(
-                    args.port, cookies, path_of, mode="rate", rate=rate, seconds=args.seconds, warmup=args.warmup,
+                    load_port, cookies, path_of, mode="rate", rate=rate, seconds=args.seconds, warmup=args.warmup,
                     max_requests=args.max_requests,
                 )))
     finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait(timeout=30)
         proc.terminate()
         proc.wait(timeout=30)
 
-    print(f"\nserving: gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads, {args.concurrency} users, "
+    front = "nginx (docker/nginx.conf) -> " if nginx else f"direct (gunicorn keep-alive {args.keep_alive}s), "
+    print(f"\nserving: {front}gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads, "
+          f"cache {'Redis' if args.redis else 'local memory'}, {args.concurrency} users, "
           f"{n_items} items, closets of {args.closet}, {args.seconds:.0f}s per row after {args.warmup:.0f}s warm-up, "
           f"a new seed (a new list) per request")
     print(load_table(results))
