@@ -11,12 +11,20 @@ GENDER_CHOICES = [("", "Anyone"), ("Women", "Women"), ("Men", "Men"), ("Unisex",
 SIZE_CHOICES = [("", "Any size"), *[(s, s) for s in ("XS", "S", "M", "L", "XL", "XXL")], *[(str(n), f"EU {n}") for n in range(36, 47)], ("One size", "One size")]
 
 
+class FixedChoiceField(forms.ChoiceField):
+    """A ChoiceField whose choices are the same for every form: each form shares them instead of deep-copying them
+    (Django copies a form's fields per instance, and For you builds this form on every page)."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
 class RecommendationFilterForm(forms.Form):
-    category = forms.ChoiceField(required=False, choices=[("", "All categories"), *taxonomy.CATEGORY_CHOICES])
+    category = FixedChoiceField(required=False, choices=[("", "All categories"), *taxonomy.CATEGORY_CHOICES])
     min_price = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2, label="Min price")
     max_price = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2, label="Max price")
-    size = forms.ChoiceField(required=False, choices=SIZE_CHOICES)
-    gender = forms.ChoiceField(required=False, choices=GENDER_CHOICES)
+    size = FixedChoiceField(required=False, choices=SIZE_CHOICES)
+    gender = FixedChoiceField(required=False, choices=GENDER_CHOICES)
     seed = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
 
     def clean(self):
