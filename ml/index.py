@@ -101,8 +101,8 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 def as_float32(rows: np.ndarray) -> np.ndarray:
     """``rows`` as a float32 array. float16 rows (how an index stores its vectors) convert through torch: numpy's
-    float16 cast is a scalar loop (2.3 ms for the 384 x 1664 rows one For you query re-ranks, on this machine's
-    cores), torch's is vectorised (0.08 ms); both are exact (every float16 is a float32)."""
+    float16 cast is a scalar loop and was most of a query's re-rank, torch's is vectorised (micro-timings in
+    docs/benchmarks.md, Web serving); both are exact (every float16 is a float32)."""
     if rows.dtype != np.float16:
         return np.asarray(rows, dtype=np.float32)
     import torch

@@ -5,8 +5,8 @@ database, so a cache that is down costs the computation and a warning, never the
 
 Values under content-addressed keys (the key is a hash of everything the value is computed from, so the value under
 a key never changes: closet profiles, closet gender calls) are also kept in each process's memory
-(``content_get`` / ``content_set``): For you reads one on every page, and a closet profile is ~100 KB to fetch from
-Redis and unpickle.
+(``content_get`` / ``content_set``): For you reads one on every page, and a closet profile (its garments' vectors)
+is large to fetch from Redis and unpickle each time.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def cache_delete(key: str) -> None:
         logger.warning("cache unavailable; %s not dropped", key, exc_info=True)
 
 
-CONTENT_MEMO_SIZE = 256  # values kept per process (a 12-garment closet profile is ~100 KB)
+CONTENT_MEMO_SIZE = 256  # values kept per process (a closet profile holds its garments' float32 vectors)
 _content_memo: OrderedDict[str, Any] = OrderedDict()
 _content_lock = threading.Lock()
 

@@ -210,16 +210,19 @@ class _InfoCache:
 
 _info_lock = threading.Lock()
 _info_cache: _InfoCache | None = None
-CARD_ROW_CACHE_SIZE = 50_000  # card rows kept per process (~40 MB at 35k items): a larger inventory reads them as pages need
+CARD_ROW_CACHE_SIZE = 50_000  # card rows kept per process; a larger inventory reads them as pages need
 
 
-def _item_state(index: ActiveIndex, stamp: object = None) -> _InfoCache:
+_UNREAD = object()  # no inventory stamp given: read it here
+
+
+def _item_state(index: ActiveIndex, stamp: object = _UNREAD) -> _InfoCache:
     """Metadata of every active item as numpy columns (an ItemTable: filters run over a whole candidate list at
     once), read in one query per mapped index and inventory change (the inventory stamp tells: the caller's, read
     with the index pointer, or one indexed max(updated_at) here), so a retired or repriced item is seen on the next
     request."""
     global _info_cache
-    if stamp is None:
+    if stamp is _UNREAD:
         stamp = inventory_stamp()
     cached = _info_cache
     if cached is not None and cached.index is index and cached.stamp == stamp and time.monotonic() - cached.loaded_at < _INFO_TTL:
@@ -315,7 +318,7 @@ def _closet_sql() -> str:
 
 def _closet_of(user: AbstractBaseUser) -> list[Garment]:
     """The user's garments, oldest first, holding _CLOSET_COLUMNS (other fields deferred). A raw query: building
-    the same read through the QuerySet API cost ~0.4 ms of CPU on every page (docs/benchmarks.md, Web serving)."""
+    the same read through the QuerySet API was a measurable part of every page's CPU (docs/benchmarks.md)."""
     return list(Garment.objects.raw(_closet_sql(), [user.pk]))
 
 

@@ -8,6 +8,7 @@ the database instead of an error. Retired items are filtered out at query time, 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -137,12 +138,13 @@ def current_index() -> ActiveIndex | None:
 
 
 def current_index_and_stamp() -> tuple[ActiveIndex | None, object]:
-    """``current_index()`` and the inventory stamp (see ``inventory_stamp``), read in one round trip: For you needs
-    both on every request, and each ORM query costs about 0.3 ms of CPU to build and read."""
+    """``current_index()`` and the inventory stamp (see ``inventory_stamp``), read in one raw query: For you needs
+    both on every request, and building ORM queries was a measurable part of its CPU (docs/benchmarks.md)."""
     global _loaded
     _maybe_rebuild_inline()
+    stamp_sql, pointer_sql = _index_sql()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({_STAMP_SQL}), ({_POINTER_SQL})")
+        cursor.execute(f"SELECT ({stamp_sql}), ({pointer_sql})")
         stamp, pk = cursor.fetchone()
     loaded = _loaded
     if loaded is not None and loaded.pointer == pk and (pk is not None or time.monotonic() - loaded.loaded_at < _NO_POINTER_TTL):
@@ -161,15 +163,18 @@ def inventory_stamp() -> object:
     """The newest ``updated_at`` in the inventory, as the database returns it (compare it, do not read it): every
     retire, reprice, import or re-embed moves it, so a cache of item rows keyed on it is never stale."""
     with connection.cursor() as cursor:
-        cursor.execute(_STAMP_SQL)
+        cursor.execute(_index_sql()[0])
         return cursor.fetchone()[0]
 
 
-_qn = connection.ops.quote_name
-_STAMP_SQL = f"SELECT MAX({_qn('updated_at')}) FROM {_qn(InventoryItem._meta.db_table)}"
-_POINTER_SQL = (
-    f"SELECT {_qn('id')} FROM {_qn(IndexVersion._meta.db_table)} WHERE {_qn('is_current')} LIMIT 1"
-)
+@functools.cache
+def _index_sql() -> tuple[str, str]:
+    """The inventory stamp's and the index pointer's queries (built on first use, not at import)."""
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT MAX({qn('updated_at')}) FROM {qn(InventoryItem._meta.db_table)}",
+        f"SELECT {qn('id')} FROM {qn(IndexVersion._meta.db_table)} WHERE {qn('is_current')} LIMIT 1",
+    )
 
 
 def forget_loaded_index() -> None:
