@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 DATA ?= ../shared/datasets/fashion-products
 PYTEST_ARGS ?=
 
-.PHONY: run test venv lock migrate demo eval bench check-deploy clean
+.PHONY: run test screenshots venv lock migrate demo eval bench check-deploy clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,12 @@ test: venv
 	scripts/ensure_services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the tracked screenshots in docs/screenshots/ (the browser tests write to var/screenshots/ otherwise).
+screenshots: venv
+	scripts/ensure_services.sh
+	SCREENSHOT_DIR=docs/screenshots DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 \
+		$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 # EVAL_ARGS: e.g. "--seeds 1,2,3" or "--queries 200 --wardrobes 50" (see python -m ml.evaluate --help).
 EVAL_ARGS ?=

@@ -1,5 +1,21 @@
-"""Suite-wide fixtures. App-specific factories live in tests/factories.py."""
+"""Suite-wide fixtures: the three users every access-control test reads the same way (alice owns things, bob is
+another user, charlie has nothing), a logged-in client for alice, a staff curator, a fast password hasher, and a
+private media/index folder and an empty cache per test. App-specific factories live in tests/factories.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
 import pytest
+
+from tests.factories import PASSWORD, UserFactory
+
+# Password hashing is deliberately slow in production (~0.45 s a hash); tests log in hundreds of times.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -12,8 +28,8 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with an empty cache: cached profiles, feedback and sessions are keyed by ids a later test's
-    fresh database may hand out again."""
+    """Every test starts with an empty cache: cached profiles, feedback, throttle counters and sessions are keyed by
+    ids a later test's fresh database may hand out again."""
     from django.core.cache import cache
 
     from recommender.caching import forget_content
@@ -21,3 +37,44 @@ def empty_cache():
     cache.clear()
     forget_content()
     yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(username="charlie")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.login(username="alice", password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """The test client logged in as a staff superuser (the inventory curator)."""
+    UserFactory(username="curator", is_staff=True, is_superuser=True)
+    client.login(username="curator", password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def stored_files(media_root):
+    """Every file currently under MEDIA_ROOT, as paths relative to it."""
+
+    def _list() -> list[str]:
+        root = Path(media_root)
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+    return _list

@@ -19,7 +19,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
+# Screenshots go to var/ so `make test` leaves the tracked tree alone; `make screenshots` points this at docs/.
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR") or REPO / "var" / "screenshots")
+if not SCREENSHOT_DIR.is_absolute():
+    SCREENSHOT_DIR = REPO / SCREENSHOT_DIR
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 812}
 

@@ -1,5 +1,6 @@
 """A person with a closet opens For you, likes and hides, asks for more, finds similar from a photo and styles a
-garment, in a real browser over the real mini inventory (real encoder). Saves the screenshots in docs/screenshots/."""
+garment, in a real browser over the real mini inventory (real encoder). Saves the screenshots in var/screenshots/
+(docs/screenshots/ with `make screenshots`)."""
 from pathlib import Path
 
 import pytest

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from recommender import selectors
-from tests.factories import PASSWORD, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -21,11 +20,3 @@ def unit_vectors():
         return x / np.linalg.norm(x, axis=1, keepdims=True)
 
     return make
-
-
-@pytest.fixture
-def staff_client(client):
-    """The test client logged in as a staff superuser (the inventory curator)."""
-    UserFactory(username="curator", is_staff=True, is_superuser=True)
-    client.login(username="curator", password=PASSWORD)
-    return client

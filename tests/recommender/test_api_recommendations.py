@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from recommender.models import Feedback
 from recommender.services.feedback import feedback_set
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 from tests.recommender.recs_fixtures import closet_near, make_inventory, random_units, ready_garment
 from wardrobe import taxonomy
 
@@ -18,16 +18,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def inventory():
     return make_inventory(120)
-
-
-@pytest.fixture
-def alice():
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(username="bob")
 
 
 @pytest.fixture
@@ -152,12 +142,6 @@ def test_the_schema_documents_every_recommendation_endpoint(alice):
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.login(username="alice", password=PASSWORD)
-    return client
 
 
 def test_for_you_shows_cards_with_because_you_own(alice_client, closet):

@@ -46,11 +46,6 @@ def inventory():
     return items
 
 
-@pytest.fixture
-def alice():
-    return UserFactory(username="alice")
-
-
 def api_as(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)

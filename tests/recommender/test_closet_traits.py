@@ -7,7 +7,7 @@ import pytest
 from recommender import closet_traits, services
 from recommender.closet_traits import closet_gender_filter, gender_probe_for
 from recommender.selectors import current_index
-from tests.factories import InventoryItemFactory, UserFactory
+from tests.factories import InventoryItemFactory
 from tests.recommender.recs_fixtures import DIM, ready_garment, unit
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +29,6 @@ def inventory():
         items += [InventoryItemFactory(vector=v, gender=gender) for v in near(gender, 40, seed=seed)]
     services.rebuild_index(force=True)
     return items
-
-
-@pytest.fixture
-def alice():
-    return UserFactory(username="alice")
 
 
 def closet(owner, gender: str, n: int, *, seed: int):

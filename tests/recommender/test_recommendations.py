@@ -22,11 +22,6 @@ def inventory():
 
 
 @pytest.fixture
-def alice():
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
 def closet(alice, inventory):
     return closet_near(alice, inventory)
 

@@ -4,19 +4,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory
 from wardrobe.models import Garment
 
 pytestmark = pytest.mark.django_db
 
 MINI = Path(__file__).resolve().parents[2] / "../shared/datasets/fashion-products-mini"
-
-
-@pytest.fixture
-def staff_client(client):
-    UserFactory(username="staffer", is_staff=True, is_superuser=True)
-    client.login(username="staffer", password=PASSWORD)
-    return client
 
 
 def test_staff_see_garments_with_thumbnails_in_the_admin(staff_client, alices_garment):
