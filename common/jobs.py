@@ -41,7 +41,8 @@ def enqueue(task_name: str, *args: Any) -> bool:
         else:
             app.send_task(task_name, args)
     except BROKER_ERRORS as exc:
-        logger.warning("could not queue %s%r, left pending for the sweeper: %s", task_name, args, exc)
+        short = task_name.rpartition(".")[2]
+        logger.warning("could not queue %s%r (%s), left pending for the sweeper: %s", short, args, task_name, exc)
         return False
     return True
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from recommender.forms import RecommendationFilterForm
 from recommender.models import InventoryItem
-from recommender.recommendations import RecommendationCard, RecommendationPage
+from recommender.selectors import RecommendationCard, RecommendationPage
 from recommender.templatetags.recommender_extras import money
 from wardrobe import taxonomy
 from wardrobe.http import url, url_for_pk

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from recommender.models import Feedback
-from recommender.recommendations import RecommendationFilters
+from recommender.selectors import RecommendationFilters
 from wardrobe import taxonomy
 from wardrobe.images import ACCEPTED_EXTENSIONS
 

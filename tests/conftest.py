@@ -30,9 +30,12 @@ def broker_down():
     from celery import current_app as app
 
     # The app reads Django settings with the CELERY_ namespace, so overrides take the prefixed names.
-    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER")
-    saved = {k: app.conf.get(k) for k in keys}
-    app.conf.update(CELERY_BROKER_URL="redis://127.0.0.1:1/0", CELERY_TASK_ALWAYS_EAGER=False)
+    down = {
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CELERY_TASK_ALWAYS_EAGER": False,
+        "CELERY_TASK_PUBLISH_RETRY": False, "CELERY_BROKER_CONNECTION_RETRY": False, "CELERY_BROKER_CONNECTION_TIMEOUT": 2,
+    }
+    saved = {k: app.conf.get(k) for k in down}
+    app.conf.update(down)
     app._pool, app.amqp._producer_pool = None, None
     yield
     app.conf.update(saved)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from common.jobs import enqueue, enqueue_on_commit
 from wardrobe import taxonomy
-from wardrobe.images import ImageRejected, normalise_image
+from wardrobe.images import ImageRejected, NormalisedImage, normalise_image
 from wardrobe.models import Garment, stuck_embeddings
 
 __all__ = [
@@ -102,13 +102,17 @@ def garment_create(
     size: str = "",
     price_paid: Decimal | None = None,
     notes: str = "",
+    normalised: NormalisedImage | None = None,
 ) -> Garment:
     """Validate and normalise the photo, store it with its thumbnail under unguessable names, save the garment
     (embedding pending) and queue its embedding after commit.
 
-    Raises ImageRejected for a bad photo and ValidationError for bad metadata; in both cases nothing is stored.
+    ``normalised``: the photo already through ``normalise_image`` (find-similar read it to embed it), so it is not
+    decoded twice; ``image`` then only names the garment. Raises ImageRejected for a bad photo and ValidationError
+    for bad metadata; in both cases nothing is stored.
     """
-    normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
+    if normalised is None:
+        normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
     garment = Garment(
         owner=owner,
         name=(name or _name_from_filename(getattr(image, "name", ""))).strip(),

@@ -63,6 +63,6 @@ def test_a_corrupt_current_index_falls_back_to_exact_search_for_the_preview(brok
         fh.seek(200)
         fh.write(b"\xff" * 16)
     selectors.forget_loaded_index()
-    preview = selectors.preview_recommendations(user=user, k=3)
+    preview = selectors.recommendations_for(user=user, k=3).cards
     assert selectors.current_index().kind == "exact"
-    assert len(preview) == 3 and all(isinstance(d, float) and np.isfinite(d) for _, d in preview)
+    assert len(preview) == 3 and all(isinstance(c.score, float) and np.isfinite(c.score) for c in preview)
