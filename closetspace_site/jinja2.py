@@ -11,7 +11,7 @@ from typing import Any
 from django.templatetags.static import static
 from jinja2 import Environment
 
-from recommender.templatetags.recommender_extras import money
+from recommender.formatting import money
 from wardrobe.http import url
 
 

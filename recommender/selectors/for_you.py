@@ -66,7 +66,7 @@ class RecommendationFilters:
 
 def _genders_for(gender: str) -> set[str]:
     """A gender filter also admits unisex items."""
-    return {gender, "Unisex"} if gender in ("Men", "Women") else {gender}
+    return {gender, taxonomy.UNISEX} if gender in taxonomy.ADULT_GENDERS else {gender}
 
 
 @dataclass(frozen=True)
