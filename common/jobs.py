@@ -1,4 +1,5 @@
-"""Queueing background jobs by task name, the one place that knows what a broker outage means.
+"""Background jobs: queueing them by task name (the one place that knows what a broker outage means), and the
+seconds per phase a job logs.
 
 Producers (services, admin actions, commands) name the task instead of importing it, so a service never imports the
 tasks module that imports it back (zulip's ``queue_event_on_commit``). The name is looked up among the tasks this
@@ -13,6 +14,7 @@ pending, where the beat sweepers (``requeue_stale_*``) find it again.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import current_app
@@ -51,3 +53,19 @@ def enqueue_on_commit(task_name: str, *args: Any) -> None:
     """Queue ``task_name(*args)`` once the current transaction commits (at once outside one), so the job never
     reads a row that is not there yet and a rolled-back write queues nothing."""
     transaction.on_commit(lambda: enqueue(task_name, *args))
+
+
+class PhaseTimer:
+    """Seconds spent per phase of one job, for its single log line (zulip's thumbnail worker does the same)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
+
+    def __str__(self) -> str:
+        return " ".join(f"{phase}={seconds:.3f}s" for phase, seconds in self.seconds.items())

@@ -7,7 +7,6 @@ and inventory vectors always come from the same model.
 from __future__ import annotations
 
 import logging
-import time
 from enum import Enum
 
 import numpy as np
@@ -15,6 +14,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
 from wardrobe.models import EmbeddingState, Garment
@@ -62,22 +62,6 @@ def garment_text(garment: Garment) -> str:
     return item_text(
         name=garment.name, brand=garment.brand, category=garment.get_category_display(), colour=garment.get_colour_display()
     )
-
-
-class PhaseTimer:
-    """Seconds spent per phase of one job, for its single log line (zulip's thumbnail worker does the same)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, phase: str) -> None:
-        now = time.perf_counter()
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
-        self._last = now
-
-    def __str__(self) -> str:
-        return " ".join(f"{phase}={seconds:.3f}s" for phase, seconds in self.seconds.items())
 
 
 def embed_garment(*, garment_id: int) -> Outcome:

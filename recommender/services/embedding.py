@@ -15,11 +15,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from common.jobs import enqueue
+from common.jobs import PhaseTimer, enqueue
 from ml.encoders import item_text
 from ml.images import ImageLoadError
 from recommender.models import EmbeddingState, InventoryItem
-from wardrobe.embedding import PhaseTimer, get_encoder, read_stored_file
+from wardrobe.embedding import get_encoder, read_stored_file
 from wardrobe.models import stuck_embeddings
 
 logger = logging.getLogger(__name__)
