@@ -4,7 +4,6 @@ import csv
 import io
 import re
 import threading
-import types
 import zipfile
 
 import pytest
