@@ -373,14 +373,14 @@ def main() -> None:
 
     from ml.index import ExactIndex
     from ml.ranking import build_profile, recommend
-    from recommender import recommendations
+    from recommender import selectors
     from recommender.selectors import current_index
     from wardrobe.models import Garment
 
     user = get_user_model().objects.get(pk=user_ids[0])
     index = current_index()
     raw = getattr(index, "index", index)
-    info = recommendations.item_info_for(index)
+    info = selectors.item_info_for(index)
     owned = list(Garment.objects.filter(owner=user).order_by("pk").values_list("pk", "embedding"))
     owned_ids = [-pk for pk, _ in owned]
     owned_vectors = np.vstack([np.frombuffer(bytes(b), dtype="<f4") for _, b in owned])
@@ -395,7 +395,7 @@ def main() -> None:
     rows.append((f"{len(index)} items, ml.ranking.recommend, profile computed (k-means: a closet or feedback change)",
                  *time_query(lambda: recommend(raw, owned_ids, owned_vectors, **serving), repeats=args.repeats)))
     rows.append((f"{len(index)} items, recommendations_for (all database reads + rows, profile cache warm)",
-                 *time_query(lambda: recommendations.recommendations_for(user=user, k=24), repeats=args.repeats)))
+                 *time_query(lambda: selectors.recommendations_for(user=user, k=24), repeats=args.repeats)))
     exact = ExactIndex(index.ids, raw.vectors_for(index.ids), model_version=MODEL)
     rows.append((f"{len(index)} items, ml.ranking.recommend, cached profile, exact search (the fallback)",
                  *time_query(lambda: recommend(exact, owned_ids, owned_vectors, profile=profile, **serving), repeats=max(5, args.repeats // 5))))

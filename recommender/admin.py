@@ -72,7 +72,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
         if chosen and chosen.isdigit():
             chosen_user = get_user_model().objects.filter(pk=int(chosen)).first()
             if chosen_user is not None:
-                preview = selectors.preview_recommendations(user=chosen_user, k=12)
+                preview = selectors.recommendations_for(user=chosen_user, k=12)
         index = selectors.current_index()
         context = {
             **self.admin_site.each_context(request),

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recommender import recommendations
+from recommender import selectors
 from recommender.autotag import suggest_for_garment, suggestion_pending
 from recommender.forms import GENDER_CHOICES, SIZE_CHOICES
 from recommender.models import Feedback, InventoryItem
@@ -21,6 +21,7 @@ from wardrobe import taxonomy
 from wardrobe.http import url_for_pk
 from wardrobe.images import ImageRejected
 from wardrobe.models import Garment
+from wardrobe.services import garment_create
 
 
 def _absolute(request: Request, url: str) -> str:
@@ -89,9 +90,9 @@ class FilterSerializer(serializers.Serializer):
             raise ValidationError({"min_price": ["The minimum price is above the maximum price."]})
         return data
 
-    def to_filters(self) -> recommendations.RecommendationFilters:
+    def to_filters(self) -> selectors.RecommendationFilters:
         d = self.validated_data
-        return recommendations.RecommendationFilters(
+        return selectors.RecommendationFilters(
             category=d.get("category", ""), min_price=d.get("min_price"), max_price=d.get("max_price"),
             size=d.get("size", ""), gender=d.get("gender", ""),
         )
@@ -123,7 +124,7 @@ class RecommendationsApi(APIView):
     def get(self, request: Request) -> Response:
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = recommendations.recommendations_for(
+        page = selectors.recommendations_for(
             user=request.user, filters=query.to_filters(), seed=query.validated_data.get("seed"),
             k=query.validated_data.get("k", settings.RECOMMENDER_PAGE_SIZE),
         )
@@ -152,7 +153,7 @@ class RecommendApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        found = recommendations.recommend_for_liked(
+        found = selectors.recommend_for_liked(
             user=request.user, item_ids=data.validated_data["liked"], k=data.validated_data["k"], filters=data.to_filters()
         )
         ctx = {"request": request}
@@ -196,12 +197,14 @@ class SimilarApi(APIView):
         d = data.validated_data
         try:
             if d.get("image") is not None:
-                result = recommendations.similar_to_image(user=request.user, image=d["image"], k=d["k"], add_to_closet=d["add_to_closet"])
+                result = selectors.similar_to_image(user=request.user, image=d["image"], k=d["k"])
+                if d["add_to_closet"]:
+                    result.added = garment_create(owner=request.user, image=d["image"], normalised=result.photo)
             else:
-                result = recommendations.similar_to_item(user=request.user, item_id=d.get("item_id"), garment_id=d.get("garment_id"), k=d["k"])
+                result = selectors.similar_to_item(user=request.user, item_id=d.get("item_id"), garment_id=d.get("garment_id"), k=d["k"])
         except ImageRejected as exc:
             raise ValidationError({"image": [str(exc)]}) from exc
-        except recommendations.SimilarTimeout as exc:
+        except selectors.SimilarTimeout as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         except (Garment.DoesNotExist, InventoryItem.DoesNotExist):
             raise Http404 from None
@@ -221,7 +224,7 @@ class PairingsApi(APIView):
             garment = Garment.objects.get(owner=request.user, pk=pk)
         except Garment.DoesNotExist:
             raise Http404 from None
-        return Response(self.OutputSerializer(recommendations.pairings_for(garment=garment), context={"request": request}).data)
+        return Response(self.OutputSerializer(selectors.pairings_for(garment=garment), context={"request": request}).data)
 
 
 class FieldSuggestionSerializer(serializers.Serializer):

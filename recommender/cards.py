@@ -1,4 +1,8 @@
-"""What a For you card shows, as plain strings, and the For you page's body as HTML.
+"""The one shop-item card, and the For you page's body as HTML.
+
+Every page that shows a shop item renders it with the Jinja2 component ``recommender/card_item.html``: For you
+through ``card_view`` and ``recommender/cards.html``, the Django pages (Liked, Find similar, Style this) through
+``shop_card_html`` (the ``{% shop_card %}`` tag).
 
 The grid is the page's hot loop: 24 cards of about a dozen fields and five links each. Django's template language
 spent ~12 ms on it per page (variable resolution and ``{% url %}`` reverses), so the cards are turned into plain
@@ -17,13 +21,12 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from markupsafe import Markup
 
-from closetspace_site.jinja2 import url
 from recommender.forms import RecommendationFilterForm
 from recommender.models import InventoryItem
-from recommender.recommendations import RecommendationCard, RecommendationPage
-from recommender.templatetags.recommender_extras import money
+from recommender.selectors import RecommendationCard, RecommendationPage
+from recommender.formatting import money
 from wardrobe import taxonomy
-from wardrobe.http import url_for_pk
+from wardrobe.http import url, url_for_pk
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,26 @@ def _render_item_card(item: InventoryItem) -> ItemCard:
         similar_url=similar_url,
         product_url=item.product_url,
     )
-    parts = get_template("recommender/card_item.html", using="jinja2").template.module
+    parts = _component()
     return dataclasses.replace(card, media=parts.media(card), text=parts.text(card), links=parts.links(card))
+
+
+def _component():
+    """The macros of recommender/card_item.html (the template is compiled once and cached by the loader)."""
+    return get_template("recommender/card_item.html", using="jinja2").template.module
+
+
+def shop_card_html(
+    item: InventoryItem, *, csrf_token: str, next_url: str, score: float | None = None, unlike: bool = False
+) -> SafeString:
+    """A shop item's card for a Django page: a match (with its ``score``) or, with ``unlike``, a Liked card whose
+    one action takes the like back. The same component and the same cached item parts as the For you grid."""
+    parts = _component()
+    actions = parts.unlike_action(item.pk, url("recommender:feedback"), csrf_token, next_url) if unlike else Markup()
+    html = parts.shop_card(
+        item_card(item), liked=unlike, compact=not unlike, score=score, retired=not item.is_active, actions=actions
+    )
+    return mark_safe(str(html))  # noqa: S308 - Jinja2 autoescaped every value
 
 
 def card_view(card: RecommendationCard) -> CardView:
@@ -122,7 +143,7 @@ def for_you_content(
             "user": request.user,
             "query_string": query.urlencode(),
             "next_seed": next_seed,
-            "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == "Unisex", g)),
+            "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == taxonomy.UNISEX, g)),
             "cards": [views[id(c)] for c in page.cards],
             "groups": [{"label": g.label, "cards": [views[id(c)] for c in g.cards]} for g in page.groups],
             "feedback_url": url("recommender:feedback"),

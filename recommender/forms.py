@@ -3,12 +3,12 @@ from __future__ import annotations
 from django import forms
 
 from recommender.models import Feedback
-from recommender.recommendations import RecommendationFilters
+from recommender.selectors import RecommendationFilters
 from wardrobe import taxonomy
 from wardrobe.images import ACCEPTED_EXTENSIONS
 
-GENDER_CHOICES = [("", "Anyone"), ("Women", "Women"), ("Men", "Men"), ("Unisex", "Unisex"), ("Girls", "Girls"), ("Boys", "Boys")]
-SIZE_CHOICES = [("", "Any size"), *[(s, s) for s in ("XS", "S", "M", "L", "XL", "XXL")], *[(str(n), f"EU {n}") for n in range(36, 47)], ("One size", "One size")]
+GENDER_CHOICES = [("", "Anyone"), *taxonomy.GENDER_CHOICES]
+SIZE_CHOICES = [("", "Any size"), *taxonomy.SIZE_CHOICES]
 
 
 class FixedChoiceField(forms.ChoiceField):

@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from recommender import recommendations
+from recommender import selectors
 from recommender.cards import for_you_content
 from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
 from recommender.models import InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
 from wardrobe.http import own_garment_or_404, stored_photo_response
 from wardrobe.images import ImageRejected
+from wardrobe.services import garment_create
 
 
 @login_required
@@ -24,8 +25,8 @@ from wardrobe.images import ImageRejected
 def for_you(request: HttpRequest) -> HttpResponse:
     form = RecommendationFilterForm(request.GET)
     valid = form.is_valid()
-    filters = form.to_filters() if valid else recommendations.RecommendationFilters()
-    page = recommendations.recommendations_for(
+    filters = form.to_filters() if valid else selectors.RecommendationFilters()
+    page = selectors.recommendations_for(
         user=request.user, filters=filters, seed=form.cleaned_data.get("seed") if valid else None,
         k=settings.RECOMMENDER_PAGE_SIZE,
     )
@@ -37,7 +38,7 @@ def for_you(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def liked(request: HttpRequest) -> HttpResponse:
-    return render(request, "recommender/liked.html", {"items": recommendations.liked_items(user=request.user)})
+    return render(request, "recommender/liked.html", {"items": selectors.liked_items(user=request.user)})
 
 
 @login_required
@@ -79,13 +80,14 @@ def similar(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                result = recommendations.similar_to_image(
-                    user=request.user, image=form.cleaned_data["photo"], add_to_closet=form.cleaned_data["add_to_closet"]
-                )
+                photo = form.cleaned_data["photo"]
+                result = selectors.similar_to_image(user=request.user, image=photo)
+                if form.cleaned_data["add_to_closet"]:
+                    result.added = garment_create(owner=request.user, image=photo, normalised=result.photo)
                 status = 200
             except ImageRejected as exc:
                 form.add_error("photo", str(exc))
-            except recommendations.SimilarTimeout as exc:
+            except selectors.SimilarTimeout as exc:
                 form.add_error(None, str(exc))
                 status = 503
     return render(request, "recommender/similar.html", {"form": form, "result": result, "source": None}, status=status)
@@ -98,7 +100,7 @@ def similar_item(request: HttpRequest, pk: int) -> HttpResponse:
         item = InventoryItem.objects.defer("embedding").get(pk=pk, is_active=True)
     except InventoryItem.DoesNotExist:
         raise Http404("This item is no longer available.") from None
-    result = recommendations.similar_to_item(user=request.user, item_id=item.pk)
+    result = selectors.similar_to_item(user=request.user, item_id=item.pk)
     return render(request, "recommender/similar.html", {"form": SimilarUploadForm(), "result": result, "source": item, "source_kind": "item"})
 
 
@@ -106,7 +108,7 @@ def similar_item(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def similar_garment(request: HttpRequest, pk: int) -> HttpResponse:
     garment = own_garment_or_404(request, pk)
-    result = recommendations.similar_to_item(user=request.user, garment_id=garment.pk)
+    result = selectors.similar_to_item(user=request.user, garment_id=garment.pk)
     return render(request, "recommender/similar.html", {"form": SimilarUploadForm(), "result": result, "source": garment, "source_kind": "garment"})
 
 
@@ -114,7 +116,7 @@ def similar_garment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def style_this(request: HttpRequest, pk: int) -> HttpResponse:
     garment = own_garment_or_404(request, pk)
-    return render(request, "recommender/style.html", {"garment": garment, "pairings": recommendations.pairings_for(garment=garment)})
+    return render(request, "recommender/style.html", {"garment": garment, "pairings": selectors.pairings_for(garment=garment)})
 
 
 @require_GET

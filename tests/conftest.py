@@ -78,3 +78,22 @@ def stored_files(media_root):
         return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
     return _list
+
+
+@pytest.fixture
+def broker_down():
+    """This process's Celery app, not eager, pointed at a port nothing listens on: every publish fails, so queued
+    jobs stay queued nowhere (and no model runs in the test)."""
+    from celery import current_app as app
+
+    # The app reads Django settings with the CELERY_ namespace, so overrides take the prefixed names.
+    down = {
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CELERY_TASK_ALWAYS_EAGER": False,
+        "CELERY_TASK_PUBLISH_RETRY": False, "CELERY_BROKER_CONNECTION_RETRY": False, "CELERY_BROKER_CONNECTION_TIMEOUT": 2,
+    }
+    saved = {k: app.conf.get(k) for k in down}
+    app.conf.update(down)
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    app.conf.update(saved)
+    app._pool, app.amqp._producer_pool = None, None

@@ -44,7 +44,7 @@ class DemoResult:
 
 # The demo closet is one person's (women's and unisex items), as a real closet is: For you reads whose clothes
 # they are from the photos (recommender.closet_traits), and a mixed closet would be shown unisex items only.
-DEMO_GENDERS = ("Women", "Unisex")
+DEMO_GENDERS = (taxonomy.WOMEN, taxonomy.UNISEX)
 
 
 def _dataset_specs(data_dir: Path, count: int) -> list[DemoSpec]:

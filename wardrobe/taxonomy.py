@@ -156,3 +156,25 @@ BASE_COLOUR_COLOUR: dict[str, str] = {
 def colour_for(base_colour: str) -> str:
     """Map a styles-format baseColour ("Navy Blue") to one of COLOURS, or "" when it names no colour."""
     return BASE_COLOUR_COLOUR.get((base_colour or "").strip().lower(), "")
+
+
+# --- sizes, genders, occasions: the one vocabulary of the closet, the shop and their filters ----------------------
+
+CLOTHING_SIZES = ("XS", "S", "M", "L", "XL", "XXL")
+SHOE_SIZES = tuple(str(n) for n in range(36, 47))  # EU
+ONE_SIZE = "One size"
+SIZES = (*CLOTHING_SIZES, *SHOE_SIZES, ONE_SIZE)
+SIZE_CHOICES = [
+    *[(s, s) for s in CLOTHING_SIZES], *[(s, f"EU {s}") for s in SHOE_SIZES], (ONE_SIZE, ONE_SIZE),
+]
+# Categories sold in letter sizes (shoes in EU numbers, the rest in one size).
+LETTER_SIZED = frozenset({TOPS, BOTTOMS, DRESSES, OUTERWEAR, NIGHTWEAR})
+
+WOMEN, MEN, UNISEX, GIRLS, BOYS = "Women", "Men", "Unisex", "Girls", "Boys"
+GENDERS = (WOMEN, MEN, UNISEX, GIRLS, BOYS)  # the inventory's gender values (the Kaggle labels)
+GENDER_CHOICES = [(g, g) for g in GENDERS]
+ADULT_GENDERS = frozenset({WOMEN, MEN})  # a filter on one of these also admits unisex items
+
+# Occasions: the inventory's ``usage`` values.
+OCCASIONS = ("Casual", "Sports", "Ethnic", "Formal", "Smart Casual", "Party", "Travel", "Home")
+OCCASION_CHOICES = [(o, o) for o in OCCASIONS]

@@ -9,7 +9,7 @@ from recommender.models import Feedback, InventoryItem
 
 
 def feedback_cache_key(user_id: int) -> str:
-    """Where recommender.recommendations keeps a user's feedback between requests; every write here drops it."""
+    """Where recommender.selectors.feedback keeps a user's feedback between requests; every write here drops it."""
     return f"recs:feedback:{user_id}"
 
 

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +127,9 @@ def read_vectors(*, model_version: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(ids, dtype=np.int64), np.vstack(rows)
 
 
-def inventory_stamp() -> tuple[int, object]:
+def _index_inputs() -> tuple[int, datetime | None]:
+    """How many items an index built now would hold, and the newest ``updated_at`` in the inventory (the same
+    moment as ``recommender.selectors.inventory_stamp``, read through the ORM: it is stored on the IndexVersion)."""
     agg = InventoryItem.objects.aggregate(latest=Max("updated_at"))
     return indexable_items().count(), agg["latest"]
 
@@ -135,7 +137,7 @@ def inventory_stamp() -> tuple[int, object]:
 def index_is_stale() -> bool:
     """True when the inventory changed since the current index was built (or there is none but could be)."""
     current = IndexVersion.objects.filter(is_current=True).first()
-    count, latest = inventory_stamp()
+    count, latest = _index_inputs()
     if current is None:
         return count > 0
     return count != current.item_count or (latest is not None and latest > (current.inventory_updated_at or latest))
@@ -151,7 +153,7 @@ def rebuild_index(*, force: bool = False, n_trees: int | None = None) -> IndexVe
         if not force and not index_is_stale():
             return None
         started = time.perf_counter()
-        _, stamp = inventory_stamp()
+        _, stamp = _index_inputs()
         model_version = majority_model_version()
         if model_version is None:
             return None

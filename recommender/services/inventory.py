@@ -44,8 +44,6 @@ CHUNK = 1000
 THUMBNAIL_MAX = 240  # photos at most this size serve as their own thumbnail (no re-encode)
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _GENDER_WORDS = {"men", "women", "boys", "girls", "unisex", "kids", "men's", "women's"}
-_CLOTHING_SIZES = ["XS", "S", "M", "L", "XL", "XXL"]
-_SHOE_SIZES = [str(n) for n in range(36, 47)]
 _PRICE_BASE = {
     taxonomy.TOPS: 25, taxonomy.BOTTOMS: 40, taxonomy.DRESSES: 55, taxonomy.OUTERWEAR: 80, taxonomy.SHOES: 60,
     taxonomy.BAGS: 45, taxonomy.ACCESSORIES: 20, taxonomy.JEWELLERY: 70, taxonomy.NIGHTWEAR: 18,
@@ -118,11 +116,11 @@ def demo_sizes(external_id: str, category: str) -> list[str]:
     """A deterministic run of sizes in stock (demo data): clothing letters, shoe numbers, or one size."""
     rng = random.Random(f"sizes:{external_id}")
     if category == taxonomy.SHOES:
-        scale = _SHOE_SIZES
-    elif category in (taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.DRESSES, taxonomy.OUTERWEAR, taxonomy.NIGHTWEAR):
-        scale = _CLOTHING_SIZES
+        scale = list(taxonomy.SHOE_SIZES)
+    elif category in taxonomy.LETTER_SIZED:
+        scale = list(taxonomy.CLOTHING_SIZES)
     else:
-        return ["One size"]
+        return [taxonomy.ONE_SIZE]
     start = rng.randrange(0, len(scale) - 2)
     return scale[start : start + rng.randint(2, len(scale) - start)]
 

@@ -1,24 +1,24 @@
 from __future__ import annotations
 
-import base64
-from decimal import Decimal
-
 from django import template
+from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString
+
+from recommender import cards, formatting
+from recommender.models import InventoryItem
 
 register = template.Library()
 
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "INR": "₹"}
+register.filter("money", formatting.money)
+register.filter("jpeg_data_uri", formatting.jpeg_data_uri)
 
 
-@register.filter
-def money(amount: Decimal | None, currency: str = "") -> str:
-    """12.99 with its currency symbol (or code) in front: "€12.99"."""
-    if amount is None:
-        return ""
-    symbol = _SYMBOLS.get((currency or "").upper(), f"{currency} " if currency else "")
-    return f"{symbol}{amount:,.2f}"
-
-
-@register.filter
-def jpeg_data_uri(data: bytes) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii") if data else ""
+@register.simple_tag(takes_context=True)
+def shop_card(context: template.Context, item: InventoryItem, *, score: float | None = None, unlike: bool = False) -> SafeString:
+    """``{% shop_card item %}``: a shop item's card on a Django page, rendered by the same Jinja2 component as the
+    For you grid (recommender.cards.shop_card_html). ``score``: the style similarity shown on a match; ``unlike``:
+    the Liked page's card, whose one action takes the like back."""
+    request = context["request"]
+    return cards.shop_card_html(
+        item, score=score, unlike=unlike, csrf_token=get_token(request), next_url=request.get_full_path()
+    )

@@ -1,5 +1,4 @@
 // For you / Liked: like, hide and "not my style" without a reload (fetch + CSRF); the forms still work without JS.
-// Also polls the closet's live states while garments are being analysed and reloads once they are ready.
 (function () {
   "use strict";
 
@@ -44,21 +43,4 @@
       form.requestSubmit ? form.requestSubmit(button) : form.submit();
     });
   });
-
-  var waiting = document.querySelector("[data-waiting]");
-  if (waiting && waiting.dataset.ids) {
-    var url = waiting.dataset.statesUrl + "?ids=" + encodeURIComponent(waiting.dataset.ids);
-    var delay = 2000;
-    var poll = function () {
-      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.json(); })
-        .then(function (data) {
-          if (!data.busy) { window.location.reload(); return; }
-          delay = Math.min(delay * 1.5, 15000);
-          setTimeout(poll, delay);
-        })
-        .catch(function () { setTimeout(poll, 15000); });
-    };
-    setTimeout(poll, delay);
-  }
 })();

@@ -1,20 +1,56 @@
-// Live embedding badges on the closet: while any listed garment is pending or processing, poll the state endpoint
-// every few seconds and update the badges in place; stop when none is busy. A failed garment shows its error and a
-// retry button.
+// The one live-state poller. Closetspace.poll(url, onData, options) fetches `url` as JSON, hands the answer to
+// onData and asks again while onData returns true: after `every` ms, growing by `backoff` up to `maxEvery`, at most
+// `max` requests; a failed request is tried again after `retryEvery` ms (0: not at all). The pages that follow a background job use
+// it: the closet's embedding badges and For you's "still being analysed" notice (both below), the garment form's
+// suggestions (suggest-tags.js) and the admin's import progress (import-progress.js).
 (function () {
   "use strict";
-  var POLL_MS = 3000;
-  var grid = document.querySelector("[data-live-states-url]");
-  if (!grid || !window.fetch) return;
-  var url = grid.getAttribute("data-live-states-url");
-  var timer = null;
+  if (!window.fetch) return;
+  var Closetspace = window.Closetspace = window.Closetspace || {};
 
-  function badges() { return Array.prototype.slice.call(grid.querySelectorAll("[data-garment-id]")); }
+  Closetspace.poll = function (url, onData, options) {
+    var o = Object.assign({ first: 0, every: 3000, backoff: 1, maxEvery: 15000, retryEvery: 9000, max: Infinity }, options || {});
+    var requests = 0;
+    var delay = o.every;
+    function later(ms) { if (requests < o.max) window.setTimeout(tick, ms); }
+    function tick() {
+      requests += 1;
+      fetch(typeof url === "function" ? url() : url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) {
+          if (!onData(data)) return;
+          later(delay);
+          delay = Math.min(delay * o.backoff, o.maxEvery);
+        })
+        .catch(function () { if (o.retryEvery) later(o.retryEvery); });
+    }
+    window.setTimeout(tick, o.first);
+  };
+
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return m ? decodeURIComponent(m[1]) : "";
   }
   function busy(state) { return state === "pending" || state === "processing"; }
+
+  // For you: while new garments are being analysed, reload once none is busy (the list then includes them).
+  var waiting = document.querySelector("[data-waiting]");
+  if (waiting && waiting.dataset.ids) {
+    Closetspace.poll(waiting.dataset.statesUrl + "?ids=" + encodeURIComponent(waiting.dataset.ids), function (data) {
+      if (data.busy) return true;
+      window.location.reload();
+      return false;
+    }, { first: 2000, every: 3000, backoff: 1.5, retryEvery: 15000 });
+  }
+
+  // The closet: embedding badges follow the database in place while any garment is busy; a failed garment shows
+  // its error and a retry button.
+  var grid = document.querySelector("[data-live-states-url]");
+  if (!grid) return;
+  var url = grid.getAttribute("data-live-states-url");
+  var following = false;
+
+  function badges() { return Array.prototype.slice.call(grid.querySelectorAll("[data-garment-id]")); }
 
   function render(badge, s) {
     badge.className = "badge badge--" + s.state;
@@ -46,22 +82,20 @@
     }
   }
 
-  function poll() {
-    timer = null;
-    var ids = badges().map(function (b) { return b.getAttribute("data-garment-id"); });
-    if (!ids.length) return;
-    fetch(url + "?ids=" + ids.join(","), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-      .then(function (data) {
-        badges().forEach(function (b) {
-          var s = data.garments[b.getAttribute("data-garment-id")];
-          if (s) render(b, s);
-        });
-        if (data.busy) schedule();
-      })
-      .catch(function () { schedule(POLL_MS * 3); });
+  function follow(first) {
+    if (following || !badges().length) return;
+    following = true;
+    Closetspace.poll(function () {
+      return url + "?ids=" + badges().map(function (b) { return b.getAttribute("data-garment-id"); }).join(",");
+    }, function (data) {
+      badges().forEach(function (b) {
+        var s = data.garments[b.getAttribute("data-garment-id")];
+        if (s) render(b, s);
+      });
+      following = data.busy;
+      return data.busy;
+    }, { first: first });
   }
-  function schedule(ms) { if (!timer) timer = setTimeout(poll, ms || POLL_MS); }
 
   grid.addEventListener("click", function (event) {
     var button = event.target.closest("[data-retry]");
@@ -75,11 +109,11 @@
           var badge = grid.querySelector('[data-garment-id="' + id + '"]');
           if (badge) render(badge, data.garment[id]);
         });
-        schedule();
+        follow(3000);
       })
       .catch(function () { button.disabled = false; });
   });
 
   // One poll at load: it brings the retry buttons of failed garments, and keeps going while any is busy.
-  if (badges().some(function (b) { var s = b.getAttribute("data-embedding-state"); return busy(s) || s === "failed"; })) poll();
+  if (badges().some(function (b) { var s = b.getAttribute("data-embedding-state"); return busy(s) || s === "failed"; })) follow(0);
 })();

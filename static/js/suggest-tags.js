@@ -7,10 +7,9 @@
   var POLL_MS = 3000;
   var MAX_POLLS = 20;
   var form = document.querySelector("[data-suggestions-url]");
-  if (!form || !window.fetch) return;
+  if (!form || !window.Closetspace) return;  // live-state.js, the one poller, loads first
   var url = form.getAttribute("data-suggestions-url");
   var unset = { category: ["", "other"], colour: [""] };
-  var polls = 0;
 
   function apply(name, s) {
     var select = form.querySelector("select[name='" + name + "']");
@@ -27,22 +26,12 @@
     select.addEventListener("change", function () { if (select.value !== s.value) hint.remove(); });
   }
 
-  function poll() {
-    polls += 1;
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-      .then(function (data) {
-        if (data.state === "pending") {
-          if (polls < MAX_POLLS) window.setTimeout(poll, POLL_MS);
-          return;
-        }
-        if (data.state === "ready") {
-          apply("category", data.category);
-          apply("colour", data.colour);
-        }
-      })
-      .catch(function () { /* a suggestion is optional: the form works without it */ });
-  }
-
-  poll();
+  window.Closetspace.poll(url, function (data) {
+    if (data.state === "pending") return true;  // still being analysed: ask again (at most MAX_POLLS times)
+    if (data.state === "ready") {
+      apply("category", data.category);
+      apply("colour", data.colour);
+    }
+    return false;
+  }, { every: POLL_MS, max: MAX_POLLS, retryEvery: 0 });  // a suggestion is optional: the form works without it
 })();

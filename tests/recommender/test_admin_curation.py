@@ -210,7 +210,7 @@ def test_the_index_page_says_when_no_index_was_built_yet(staff_client):
     assert "none built yet" in page
 
 
-def test_the_preview_lists_the_items_nearest_to_the_chosen_users_closet(staff_client, unit_vectors):
+def test_the_preview_shows_the_chosen_users_for_you_list(staff_client, unit_vectors):
     vectors = unit_vectors(6)
     items = [InventoryItemFactory(vector=v, name=f"Item {n}") for n, v in enumerate(vectors)]
     services.rebuild_index()
@@ -221,8 +221,10 @@ def test_the_preview_lists_the_items_nearest_to_the_chosen_users_closet(staff_cl
     )
     response = staff_client.get(reverse("admin:recommender_index_state"), {"user": shopper.pk})
     preview = response.context["preview"]
-    assert preview[0][0].pk == items[3].pk and len(preview) == 6
-    assert "Item 3" in response.content.decode()
+    # What For you shows: every item but the shop's copy of the garment the shopper owns (an owned near-duplicate).
+    assert preview.state == "ready"
+    assert {card.item.pk for card in preview.cards} == {item.pk for item in items} - {items[3].pk}
+    assert "Item 0" in response.content.decode() and "Item 3" not in response.content.decode()
 
 
 def test_the_preview_explains_when_the_chosen_user_has_no_analysed_garments(staff_client, unit_vectors):
@@ -230,6 +232,12 @@ def test_the_preview_explains_when_the_chosen_user_has_no_analysed_garments(staf
     services.rebuild_index()
     newcomer = UserFactory(username="newcomer")
     page = staff_client.get(reverse("admin:recommender_index_state"), {"user": newcomer.pk}).content.decode()
+    assert "No analysed garments yet" in page
+
+
+def test_the_preview_says_so_when_there_is_no_index(staff_client):
+    shopper = UserFactory(username="shopper")
+    page = staff_client.get(reverse("admin:recommender_index_state"), {"user": shopper.pk}).content.decode()
     assert "No preview" in page
 
 

@@ -218,7 +218,7 @@ def test_for_you_tells_users_the_shop_is_being_stocked(alice_client):
 
 
 def test_hiding_through_the_page_endpoint_removes_the_item_from_the_next_list(alice_client, alice, closet):
-    from recommender.recommendations import recommendations_for
+    from recommender.selectors import recommendations_for
 
     first = recommendations_for(user=alice, seed=1, k=24).cards[0].item
     response = alice_client.post("/for-you/feedback/", {"item": first.pk, "kind": "hide"}, HTTP_ACCEPT="application/json")

@@ -109,7 +109,7 @@ def test_the_probe_reads_the_image_block_of_item_encoder_vectors():
 
 
 def test_for_you_shows_a_womens_closet_only_womens_and_unisex_items(inventory, alice):
-    from recommender.recommendations import recommendations_for
+    from recommender.selectors import recommendations_for
 
     closet(alice, "Women", 10, seed=11)
     page = recommendations_for(user=alice, seed=1, k=20)
@@ -119,7 +119,7 @@ def test_for_you_shows_a_womens_closet_only_womens_and_unisex_items(inventory, a
 
 
 def test_a_gender_the_user_chose_wins_over_the_closets(inventory, alice):
-    from recommender.recommendations import RecommendationFilters, recommendations_for
+    from recommender.selectors import RecommendationFilters, recommendations_for
 
     closet(alice, "Women", 10, seed=11)
     page = recommendations_for(user=alice, filters=RecommendationFilters(gender="Men"), seed=1, k=20)

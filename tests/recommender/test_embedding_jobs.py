@@ -93,3 +93,21 @@ def test_the_live_endpoint_reports_own_garments_and_whether_to_keep_polling(clie
     Garment.objects.filter(pk=mine.pk).update(embedding_state="failed", embedding_error="bad photo")
     data = client.get(reverse("wardrobe:live-states"), {"ids": str(mine.pk)}).json()
     assert data["busy"] is False and data["garments"][str(mine.pk)]["retry_url"]
+
+
+def test_a_garment_job_logs_one_line_with_its_id_outcome_and_seconds_per_phase(caplog):
+    garment = GarmentFactory()
+    with caplog.at_level("INFO", logger="wardrobe.embedding"):
+        embedding.embed_garment(garment_id=garment.pk)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "wardrobe.embedding"]
+    assert line.startswith(f"embed_garment garment={garment.pk} outcome=ready ")
+    assert all(f"{phase}=" in line for phase in ("model", "lock", "read", "embed", "store"))
+
+
+def test_a_batch_job_logs_one_line_with_its_ids_counts_and_seconds_per_phase(caplog):
+    items = InventoryItemFactory.create_batch(2)
+    with caplog.at_level("INFO", logger="recommender.services.embedding"):
+        services.embed_items(item_ids=[i.pk for i in items])
+    [line] = [r.getMessage() for r in caplog.records if r.name == "recommender.services.embedding"]
+    assert f"items={items[0].pk},{items[1].pk} n=2 ready=2 skipped=0 failed=0" in line
+    assert all(f"{phase}=" in line for phase in ("model", "lock", "read", "embed", "store"))

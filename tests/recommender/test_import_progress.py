@@ -4,7 +4,6 @@ import csv
 import io
 import re
 import threading
-import types
 import zipfile
 
 import pytest
@@ -47,8 +46,11 @@ def upload() -> dict:
 def queued(monkeypatch) -> list[int]:
     """The ids of the import jobs queued. Stands in for the broker only: a job waits for a worker instead of running
     eagerly inside the upload request."""
+    from celery import current_app
+
     ids: list[int] = []
-    monkeypatch.setattr("recommender.tasks.run_import_job", types.SimpleNamespace(delay=ids.append))
+    task = current_app.tasks["recommender.tasks.run_import_job"]  # queued by name (common.jobs), so patch the registered one
+    monkeypatch.setattr(task, "apply_async", lambda args, **_: ids.append(args[0]))
     return ids
 
 

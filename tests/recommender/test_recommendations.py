@@ -4,14 +4,16 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from recommender import recommendations
+from recommender import selectors
+from recommender.selectors import items as item_rows
 from recommender.models import Feedback, IndexVersion
-from recommender.recommendations import RecommendationFilters, recommendations_for
+from recommender.selectors import RecommendationFilters, recommendations_for
 from recommender.services.feedback import feedback_set
 from recommender.services.inventory import set_active
 from tests.factories import GarmentFactory, InventoryItemFactory, UserFactory
 from tests.recommender.recs_fixtures import closet_near, make_inventory, ready_garment, unit
 from wardrobe import taxonomy
+from wardrobe.models import Garment
 
 pytestmark = pytest.mark.django_db
 
@@ -63,15 +65,15 @@ def test_an_item_changed_after_a_list_shows_its_new_price_on_the_next(alice, clo
     assert again[shown.pk].price == Decimal("1.23")
 
 
-@pytest.mark.parametrize("card_cache_size", [recommendations.CARD_ROW_CACHE_SIZE, 5])
+@pytest.mark.parametrize("card_cache_size", [item_rows.CARD_ROW_CACHE_SIZE, 5])
 def test_cards_carry_each_items_current_row_whether_the_inventory_is_read_whole_or_by_page(
     alice, closet, monkeypatch, card_cache_size
 ):
     """An inventory larger than the card cache reads the rows a page needs (and starts over when the cache is full)."""
     from recommender.models import InventoryItem
 
-    monkeypatch.setattr(recommendations, "CARD_ROW_CACHE_SIZE", card_cache_size)
-    recommendations.forget_item_info()
+    monkeypatch.setattr(item_rows, "CARD_ROW_CACHE_SIZE", card_cache_size)
+    selectors.forget_item_info()
     for seed in range(3):
         cards = recommendations_for(user=alice, seed=seed, k=12).cards
         assert len(cards) == 12
@@ -202,7 +204,7 @@ def test_a_garment_with_an_inventory_items_id_does_not_hide_that_item(alice, inv
 
 def test_recommend_for_liked_returns_a_list_per_liked_id_without_the_liked_items(alice, inventory):
     liked = [inventory[1].pk, inventory[2].pk]
-    found = recommendations.recommend_for_liked(user=alice, item_ids=liked, k=5)
+    found = selectors.recommend_for_liked(user=alice, item_ids=liked, k=5)
     assert list(found) == liked
     for matches in found.values():
         assert len(matches) == 5
@@ -213,28 +215,28 @@ def test_similar_to_an_item_puts_its_nearest_neighbour_first(alice, inventory):
     source = inventory[10]
     v = np.frombuffer(bytes(source.embedding), dtype="<f4")
     scores = {i.pk: float(np.frombuffer(bytes(i.embedding), dtype="<f4") @ v) for i in inventory if i.pk != source.pk}
-    result = recommendations.similar_to_item(user=alice, item_id=source.pk, k=5)
+    result = selectors.similar_to_item(user=alice, item_id=source.pk, k=5)
     assert result.items[0].item.pk == max(scores, key=scores.get)
     assert source.pk not in {m.item.pk for m in result.items}
 
 
 def test_similar_to_a_garment_also_searches_the_users_closet(alice, closet):
-    result = recommendations.similar_to_item(user=alice, garment_id=closet[0].pk, k=5)
+    result = selectors.similar_to_item(user=alice, garment_id=closet[0].pk, k=5)
     assert result.items
     assert {m.garment.pk for m in result.garments} == {g.pk for g in closet[1:]}
 
 
 def test_similar_to_another_users_garment_is_refused(alice, closet):
     bob = UserFactory(username="bob")
-    with pytest.raises(recommendations.Garment.DoesNotExist):
-        recommendations.similar_to_item(user=bob, garment_id=closet[0].pk)
+    with pytest.raises(Garment.DoesNotExist):
+        selectors.similar_to_item(user=bob, garment_id=closet[0].pk)
 
 
 def test_pairings_never_return_the_garments_own_category(alice, inventory):
     top = ready_garment(alice, np.frombuffer(bytes(inventory[0].embedding), dtype="<f4"), category=taxonomy.TOPS)
     ready_garment(alice, np.frombuffer(bytes(inventory[6].embedding), dtype="<f4"), category=taxonomy.TOPS)
     jeans = ready_garment(alice, np.frombuffer(bytes(inventory[1].embedding), dtype="<f4"), category=taxonomy.BOTTOMS)
-    pairings = recommendations.pairings_for(garment=top, k=10)
+    pairings = selectors.pairings_for(garment=top, k=10)
     assert pairings.inventory
     assert all(m.item.category != taxonomy.TOPS for m in pairings.inventory)
     assert [m.garment.pk for m in pairings.closet] == [jeans.pk]
@@ -242,15 +244,15 @@ def test_pairings_never_return_the_garments_own_category(alice, inventory):
 
 def test_pairings_come_from_several_complementary_categories(alice, inventory):
     top = ready_garment(alice, np.frombuffer(bytes(inventory[0].embedding), dtype="<f4"), category=taxonomy.TOPS)
-    pairings = recommendations.pairings_for(garment=top, k=10)
+    pairings = selectors.pairings_for(garment=top, k=10)
     assert len({m.item.category for m in pairings.inventory}) >= 3
 
 
 def test_pairings_leave_out_hidden_items(alice, inventory):
     top = ready_garment(alice, np.frombuffer(bytes(inventory[0].embedding), dtype="<f4"), category=taxonomy.TOPS)
-    first = recommendations.pairings_for(garment=top, k=10).inventory[0].item
+    first = selectors.pairings_for(garment=top, k=10).inventory[0].item
     feedback_set(user=alice, item_id=first.pk, kind=Feedback.Kind.HIDE)
-    assert first.pk not in {m.item.pk for m in recommendations.pairings_for(garment=top, k=10).inventory}
+    assert first.pk not in {m.item.pk for m in selectors.pairings_for(garment=top, k=10).inventory}
 
 
 def test_another_users_feedback_does_not_change_my_list(alice, closet):

@@ -4,7 +4,10 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from recommender import recommendations
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from recommender import selectors
 from recommender.services import rebuild_index
 from tests.factories import InventoryItemFactory, UserFactory
 from wardrobe import taxonomy
@@ -47,16 +50,28 @@ def test_an_uploaded_photo_finds_its_look_alike_through_the_real_encoder(encoder
     ]
     rebuild_index(force=True)
     alice = UserFactory(username="alice")
-    result = recommendations.similar_to_image(user=alice, image=io.BytesIO(photo("trousers", "#22335a", shift=6)), k=3)
+    result = selectors.similar_to_image(user=alice, image=io.BytesIO(photo("trousers", "#22335a", shift=6)), k=3)
     assert result.items[0].item.pk == items[1].pk
     assert not alice.garments.exists()
 
 
-def test_add_to_closet_keeps_the_uploaded_photo_as_a_garment(encoder):
+def test_add_to_closet_keeps_the_uploaded_photo_as_a_garment(encoder, client):
     InventoryItemFactory(vector=encoder.embed([photo("tee", "#d8433a")], ["red tee"])[0], model_version=encoder.version)
     rebuild_index(force=True)
     alice = UserFactory(username="alice")
-    result = recommendations.similar_to_image(user=alice, image=io.BytesIO(photo("tee", "#c03030")), add_to_closet=True)
-    assert result.added is not None
+    client.force_login(alice)
+    upload = SimpleUploadedFile("red-tee.jpg", photo("tee", "#c03030"), content_type="image/jpeg")
+    response = client.post(reverse("recommender:similar"), {"photo": upload, "add_to_closet": "on"})
+    result = response.context["result"]
+    assert result.added is not None and result.added.name == "red tee"
     assert list(alice.garments.values_list("pk", flat=True)) == [result.added.pk]
     assert result.items and result.items[0].item.category == taxonomy.TOPS
+
+
+def test_a_kept_find_similar_photo_is_stored_as_the_normalised_photo_that_was_matched(encoder, client):
+    alice = UserFactory(username="alice")
+    client.force_login(alice)
+    upload = SimpleUploadedFile("tee.jpg", photo("tee", "#c03030"), content_type="image/jpeg")
+    result = client.post(reverse("recommender:similar"), {"photo": upload, "add_to_closet": "on"}).context["result"]
+    with result.added.image.open("rb") as fh:
+        assert fh.read() == result.photo.full

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from recommender.recommendations import recommendations_for
+from recommender.selectors import recommendations_for
 from tests.factories import UserFactory
 from tests.recommender.recs_fixtures import closet_near, make_inventory, ready_garment, unit
 

@@ -61,3 +61,30 @@ def test_a_shirt_filed_under_belts_counts_as_an_accessory():
 def test_base_colours_map_to_the_palette():
     assert colour_for("Navy Blue") == "navy"
     assert colour_for("NA") == ""
+
+
+def test_every_gender_in_the_dataset_is_one_of_the_vocabularys():
+    if not (MINI / "items.csv").is_file():
+        pytest.skip(f"mini dataset not found at {MINI}")
+    assert {item.gender for item in iter_styles(MINI / "items.csv")} - {""} <= set(taxonomy.GENDERS)
+
+
+def test_every_occasion_in_the_dataset_is_one_of_the_vocabularys():
+    if not (MINI / "items.csv").is_file():
+        pytest.skip(f"mini dataset not found at {MINI}")
+    assert {item.usage for item in iter_styles(MINI / "items.csv")} - {""} <= set(taxonomy.OCCASIONS)
+
+
+@pytest.mark.parametrize("category", sorted(taxonomy.CATEGORIES))
+def test_every_size_the_demo_import_gives_is_one_the_filter_offers(category):
+    from recommender.forms import SIZE_CHOICES
+    from recommender.services import demo_sizes
+
+    offered = {value for value, _ in SIZE_CHOICES}
+    assert set(demo_sizes("42", category)) <= offered <= {"", *taxonomy.SIZES}
+
+
+def test_the_gender_filter_offers_exactly_the_vocabularys_genders():
+    from recommender.forms import GENDER_CHOICES
+
+    assert [value for value, _ in GENDER_CHOICES if value] == list(taxonomy.GENDERS)

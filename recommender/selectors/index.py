@@ -1,5 +1,5 @@
-"""Reads of the index state. The recommendation selectors (recommendations_for, similar_to, ...) build on
-`current_index()`.
+"""The index pointer and the inventory stamp: which mapped index serves this request. Every other selector of the
+shop builds on ``current_index()``.
 
 Each process keeps the index it mapped with the id of the IndexVersion row it came from. `current_index()` reads the
 pointer (one indexed query) and maps the new folder when it changed, so a rebuild reaches every web process on its
@@ -18,12 +18,10 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from ml.index import ExactIndex, Neighbours, VectorIndex, load_index
 from recommender.models import EmbeddingState, IndexVersion, InventoryItem
-from wardrobe.models import Garment
 
 logger = logging.getLogger(__name__)
 
@@ -243,27 +241,3 @@ def _count():
     from django.db.models import Count
 
     return Count("id")
-
-
-def profile_vector(*, user: AbstractBaseUser, model_version: str) -> np.ndarray | None:
-    """The mean of the user's ready garment vectors of ``model_version`` (None when there are none)."""
-    blobs = Garment.objects.filter(
-        owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version
-    ).values_list("embedding", flat=True)
-    rows = [np.frombuffer(bytes(b), dtype="<f4") for b in blobs]
-    if not rows:
-        return None
-    return np.mean(np.vstack(rows), axis=0)
-
-
-def preview_recommendations(*, user: AbstractBaseUser, k: int = 12) -> list[tuple[InventoryItem, float]]:
-    """Nearest active items to the mean of the user's closet: the admin's preview until the full ranking lands."""
-    index = current_index()
-    if index is None:
-        return []
-    query = profile_vector(user=user, model_version=index.model_version)
-    if query is None or not np.any(query):
-        return []
-    found = index.query(query, k)
-    items = InventoryItem.objects.in_bulk([i for i, _ in found])
-    return [(items[i], d) for i, d in found if i in items]

@@ -1,0 +1,310 @@
+"""For you: the personal list behind the page and /api/recommendations/.
+
+Thin glue between the database and ``ml.ranking``: it loads the user's ready garment vectors and feedback, hands
+them to ``recommend`` over ``current_index()`` (the exact-search fallback when no index folder is usable), and
+turns the returned ids back into card rows (``recommender.selectors.items``).
+
+Garment ids and inventory ids are different id spaces, so garments go to ``recommend`` as negative ids: a garment
+can then never be mistaken for (and excluded as) the inventory item with the same number.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+
+from ml.index import normalise
+from ml.ranking import Filters, Profile, Recommendation, build_profile, recommend, vectors_of
+from recommender.caching import content_get, content_set
+from recommender.closet_traits import closet_gender_filter
+from recommender.models import EmbeddingState, Feedback, InventoryItem
+from recommender.selectors.feedback import feedback_by_item
+from recommender.selectors.index import ActiveIndex, current_index_and_stamp
+from recommender.selectors.items import ItemState, card_items, item_state, raw_index, vector_of
+from wardrobe import taxonomy
+from wardrobe.models import Garment
+
+# Categories a new user is shown first, one round-robin pass each, before uploading anything.
+ONBOARDING_CATEGORIES = (
+    taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.DRESSES, taxonomy.SHOES, taxonomy.OUTERWEAR, taxonomy.BAGS,
+    taxonomy.ACCESSORIES,
+)
+
+
+@dataclass(frozen=True)
+class RecommendationFilters:
+    """What the For you page and /api/recommendations/ accept. Empty means "any"."""
+
+    category: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    size: str = ""
+    gender: str = ""
+
+    def to_ml(self, *, exclude_ids: Iterable[int] = ()) -> Filters:
+        return Filters(
+            categories=frozenset([self.category]) if self.category else None,
+            min_price=float(self.min_price) if self.min_price is not None else None,
+            max_price=float(self.max_price) if self.max_price is not None else None,
+            sizes=frozenset([self.size.upper()]) if self.size else None,
+            genders=frozenset(_genders_for(self.gender)) if self.gender else None,
+            exclude_ids=frozenset(int(i) for i in exclude_ids),
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.category, self.min_price is not None, self.max_price is not None, self.size, self.gender))
+
+
+def _genders_for(gender: str) -> set[str]:
+    """A gender filter also admits unisex items."""
+    return {gender, taxonomy.UNISEX} if gender in taxonomy.ADULT_GENDERS else {gender}
+
+
+@dataclass(frozen=True)
+class RecommendationCard:
+    item: InventoryItem
+    score: float
+    because: Garment | None  # the owned garment this item is closest to
+    cluster: int = 0
+    explore: bool = False
+    feedback: str = ""  # the user's like/hide on this item, if any
+
+
+@dataclass(frozen=True)
+class RecommendationGroup:
+    label: str
+    cards: list[RecommendationCard]
+
+
+@dataclass
+class RecommendationPage:
+    """One For you list.
+
+    ``state``: ``ready`` (personal list), ``onboarding`` (no garments: a diverse starter set),
+    ``embedding`` (garments exist but none is analysed yet; poll ``waiting_ids``), ``no_inventory`` (nothing
+    embedded to recommend from). ``degraded`` is the staff-facing reason the exact fallback serves, if it does.
+    """
+
+    state: str
+    cards: list[RecommendationCard] = field(default_factory=list)
+    groups: list[RecommendationGroup] = field(default_factory=list)
+    seed: int = 0
+    filters: RecommendationFilters = field(default_factory=RecommendationFilters)
+    waiting_ids: list[int] = field(default_factory=list)  # garments still pending or processing
+    garment_count: int = 0
+    degraded: str = ""
+    # The genders admitted because the closet looks like one person's (recommender.closet_traits), when the user
+    # chose no gender filter: e.g. {"Women", "Unisex"}; {"Unisex"} when the photos do not say whose they are.
+    closet_genders: frozenset[str] | None = None
+
+
+# What For you reads of each garment: its state, the profile's cache key and the "because you own" line.
+_CLOSET_COLUMNS = ("id", "name", "category", "embedding_state", "embedding_version", "embedding_updated_at", "updated_at")
+
+
+@functools.cache
+def _closet_sql() -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {', '.join(map(qn, _CLOSET_COLUMNS))} FROM {qn(Garment._meta.db_table)} "
+        f"WHERE {qn('owner_id')} = %s ORDER BY {qn('id')}"
+    )
+
+
+def _closet_of(user: AbstractBaseUser) -> list[Garment]:
+    """The user's garments, oldest first, holding _CLOSET_COLUMNS (other fields deferred). A raw query: building
+    the same read through the QuerySet API was a measurable part of every page's CPU (docs/benchmarks.md)."""
+    return list(Garment.objects.raw(_closet_sql(), [user.pk]))
+
+
+def _new_seed() -> int:
+    return int(np.random.default_rng().integers(1, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class _ClosetProfile:
+    """What a For you list needs from the closet and feedback besides the noise: cached, so a refresh skips the
+    clustering and the vector reads."""
+
+    owned_ids: list[int]  # garment pks, ascending
+    owned_vectors: np.ndarray  # (n, d) float32, aligned with owned_ids
+    profile: Profile
+
+
+def _profile_key(user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Garment], feedback: dict[int, str]) -> str:
+    """Changes whenever the profile would: a garment (re-)embedded, added or removed, any feedback, another index."""
+    state = repr((
+        index.model_version,
+        getattr(index.version, "pk", None),
+        [(g.pk, g.embedding_version, g.embedding_updated_at and g.embedding_updated_at.isoformat()) for g in ready],
+        sorted(feedback.items()),
+    ))
+    return f"recs:profile:{user.pk}:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
+
+
+def _closet_profile(
+    user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Garment], *, liked: Sequence[int], disliked: Sequence[int],
+    feedback: dict[int, str],
+) -> _ClosetProfile:
+    key = _profile_key(user, index, ready, feedback)
+    cached = content_get(key)
+    if isinstance(cached, _ClosetProfile):
+        return cached
+    rows = list(
+        Garment.objects.filter(pk__in=[g.pk for g in ready], embedding_state=EmbeddingState.READY)
+        .order_by("pk")
+        .values_list("pk", "embedding")
+    )
+    owned_ids = [pk for pk, _ in rows]
+    owned = normalise(np.vstack([vector_of(b) for _, b in rows])) if rows else np.zeros((0, index.dim), dtype=np.float32)
+    profile = build_profile(
+        owned, liked_vectors=_item_vectors(index, liked), disliked_vectors=_item_vectors(index, disliked),
+    )
+    for shared in (owned, profile.centroids):  # every later request of this process reads the same arrays
+        shared.setflags(write=False)
+    closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile)
+    content_set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    return closet
+
+
+def _item_vectors(index: ActiveIndex, ids: Iterable[int]) -> np.ndarray | None:
+    held = [i for i in ids if i in index]
+    return vectors_of(raw_index(index), held) if held else None
+
+
+def recommendations_for(
+    *, user: AbstractBaseUser, filters: RecommendationFilters | None = None, seed: int | None = None, k: int = 24
+) -> RecommendationPage:
+    """The For you list: near the user's closet profile, pulled toward likes and away from hides, never a hidden,
+    retired or owned-duplicate item. ``seed`` reproduces a list exactly; None draws a new one (returned in the page).
+
+    The profile (k-means over the closet, likes and hides folded in) is cached per closet and feedback state
+    (RECOMMENDER_PROFILE_CACHE_SECONDS), so a refresh costs the noisy queries, the filters and the re-rank only."""
+    filters = filters or RecommendationFilters()
+    seed = seed if seed is not None else _new_seed()
+    page = RecommendationPage(state="ready", seed=seed, filters=filters)
+    garments = _closet_of(user)
+    page.garment_count = len(garments)
+    page.waiting_ids = [g.pk for g in garments if g.embedding_state in (EmbeddingState.PENDING, EmbeddingState.PROCESSING)]
+    index, stamp = current_index_and_stamp()
+    if index is None or len(index) == 0:
+        page.state = "no_inventory"
+        return page
+    page.degraded = index.fallback_reason
+    feedback = feedback_by_item(user)
+    excluded = [i for i, kind in feedback.items() if kind != Feedback.Kind.LIKE]
+    liked = [i for i, kind in feedback.items() if kind == Feedback.Kind.LIKE]
+    ready = [
+        g for g in garments if g.embedding_state == EmbeddingState.READY and g.embedding_version == index.model_version
+    ]
+    state = item_state(index, stamp)
+    info = state.info
+    if not ready:
+        page.state = "embedding" if page.waiting_ids else "onboarding"
+        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
+        return page
+    closet = _closet_profile(user, index, ready, liked=liked, disliked=excluded, feedback=feedback)
+    if not closet.owned_ids:  # embeddings were reset between the two reads
+        page.state = "embedding"
+        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
+        return page
+    ml_filters = filters.to_ml(exclude_ids=[*excluded, *liked])
+    if not filters.gender:
+        page.closet_genders = closet_gender_filter(user=user, index=index, ready=ready)
+        if page.closet_genders:
+            ml_filters = dataclasses.replace(ml_filters, genders=page.closet_genders)
+    recs = recommend(
+        raw_index(index),
+        [-pk for pk in closet.owned_ids],
+        closet.owned_vectors,
+        k=k,
+        item_info=info,
+        filters=_active_only(ml_filters),
+        sigma=settings.RECOMMENDER_NOISE_SIGMA,
+        rng=np.random.default_rng(seed),
+        profile=closet.profile,
+        overfetch=settings.RECOMMENDER_OVERFETCH,
+    )
+    page.cards = _cards(recs, state=state, garments={g.pk: g for g in ready}, feedback=feedback)
+    page.groups = _groups(page.cards)
+    return page
+
+
+def _active_only(filters: Filters) -> Filters:
+    """Make the filter consult item metadata even with no user filter, so items missing from it (retired since
+    the metadata was read, or never active) are left out."""
+    if filters.needs_info:
+        return filters
+    return Filters(categories=frozenset(taxonomy.CATEGORIES), exclude_ids=filters.exclude_ids)
+
+
+def _cards(
+    recs: Sequence[Recommendation], *, state: ItemState, garments: dict[int, Garment], feedback: dict[int, str]
+) -> list[RecommendationCard]:
+    """Rows for the chosen items in one query; active ones only (an item retired since the metadata was read is
+    dropped here). ``garments``: the user's garments by pk, already read, for the "because you own" line."""
+    items = card_items(state, [r.item_id for r in recs])
+    return [
+        RecommendationCard(
+            item=items[r.item_id],
+            score=r.score,
+            because=garments.get(-r.because_owned_id) if r.because_owned_id is not None else None,
+            cluster=r.cluster,
+            explore=r.explore,
+            feedback=feedback.get(r.item_id, ""),
+        )
+        for r in recs
+        if r.item_id in items
+    ]
+
+
+def _groups(cards: list[RecommendationCard]) -> list[RecommendationGroup]:
+    """One group per style cluster, named after the garments that explain it; none when the closet has one style."""
+    by_cluster: dict[int, list[RecommendationCard]] = {}
+    for card in cards:
+        by_cluster.setdefault(card.cluster, []).append(card)
+    if len(by_cluster) < 2:
+        return []
+    groups = []
+    for cluster_cards in sorted(by_cluster.values(), key=len, reverse=True):
+        counts: dict[int, tuple[int, Garment]] = {}
+        for card in cluster_cards:
+            if card.because is not None:
+                n, _ = counts.get(card.because.pk, (0, card.because))
+                counts[card.because.pk] = (n + 1, card.because)
+        top = [g.name for _, g in sorted(counts.values(), key=lambda t: -t[0])[:2]]
+        label = "Goes with your " + " and ".join(top) if top else "More to explore"
+        groups.append(RecommendationGroup(label=label, cards=cluster_cards))
+    return groups
+
+
+def _onboarding(
+    index: ActiveIndex, state: ItemState, filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int
+) -> list[RecommendationCard]:
+    """A diverse starter set: a seeded draw over the index, taken round-robin over the popular categories."""
+    info = state.info
+    rng = np.random.default_rng(seed)
+    ml_filters = filters.to_ml(exclude_ids=excluded)
+    ids = np.asarray(index.ids)
+    sample = ids[rng.permutation(len(ids))[: min(len(ids), k * 60)]]
+    categories = info.categories_of(sample)
+    usable = info.allowed(sample, ml_filters) & np.isin(categories, ONBOARDING_CATEGORIES)
+    queues: dict[str, list[int]] = {c: [] for c in ONBOARDING_CATEGORIES}
+    for item_id, category in zip(sample[usable].tolist(), categories[usable].tolist()):
+        queues[category].append(item_id)
+    chosen: list[int] = []
+    while len(chosen) < k and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(chosen) < k:
+                chosen.append(queue.pop())
+    items = card_items(state, chosen)
+    return [RecommendationCard(item=items[i], score=0.0, because=None) for i in chosen if i in items]

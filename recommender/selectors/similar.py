@@ -1,0 +1,243 @@
+"""Find similar, and Style this: matches for a photo, a shop item or a garment, and what goes with a garment.
+
+A photo is embedded in the request (within RECOMMENDER_SIMILAR_BUDGET_SECONDS) and never stored here: keeping it
+in the closet is the caller's call to ``wardrobe.services.garment_create`` with the photo normalised here.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import IO
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from ml.index import normalise
+from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_with, similar_to, vectors_of
+from recommender.models import EmbeddingState, Feedback, InventoryItem
+from recommender.selectors.feedback import feedback_by_item, hidden_ids
+from recommender.selectors.for_you import RecommendationFilters
+from recommender.selectors.index import ActiveIndex, current_index
+from recommender.selectors.items import item_info_for, raw_index, vector_of
+from wardrobe import taxonomy
+from wardrobe.embedding import get_encoder
+from wardrobe.images import NormalisedImage, normalise_image
+from wardrobe.models import Garment
+
+CLOSET_MATCHES = 8  # at most this many of the user's own garments in a find-similar answer
+
+
+class SimilarTimeout(Exception):
+    """Embedding the uploaded photo took longer than RECOMMENDER_SIMILAR_BUDGET_SECONDS."""
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    item: InventoryItem
+    score: float
+
+
+@dataclass(frozen=True)
+class GarmentMatch:
+    garment: Garment
+    score: float
+
+
+@dataclass
+class SimilarResult:
+    items: list[ItemMatch]
+    garments: list[GarmentMatch]
+    added: Garment | None = None  # the upload, when the caller kept it in the closet
+    message: str = ""  # why the inventory part is empty, when it is
+    # An uploaded query photo, normalised (validated, upright, RGB): its thumbnail is shown back, and a caller that
+    # keeps the photo hands it to garment_create as it is, so it is decoded once.
+    photo: NormalisedImage | None = None
+
+    @property
+    def query_thumbnail(self) -> bytes:
+        return self.photo.thumbnail if self.photo is not None else b""
+
+
+@dataclass
+class Pairings:
+    closet: list[GarmentMatch]
+    inventory: list[ItemMatch]
+    message: str = ""
+
+
+def recommend_for_liked(
+    *, user: AbstractBaseUser, item_ids: Sequence[int], k: int = 10, filters: RecommendationFilters | None = None
+) -> dict[int, list[ItemMatch]]:
+    """For each liked inventory id, its nearest items (without hidden ones or the other liked ids). Unknown or
+    retired ids map to an empty list."""
+    index = current_index()
+    out: dict[int, list[ItemMatch]] = {int(i): [] for i in item_ids}
+    if index is None:
+        return out
+    feedback = feedback_by_item(user)
+    excluded = {i for i, kind in feedback.items() if kind != Feedback.Kind.LIKE} | set(out)
+    info = item_info_for(index)
+    ml_filters = (filters or RecommendationFilters()).to_ml(exclude_ids=excluded)
+    active = set(InventoryItem.objects.filter(pk__in=list(out), is_active=True).values_list("pk", flat=True))
+    found: dict[int, list[Recommendation]] = {}
+    for item_id in out:
+        if item_id in active and item_id in index:
+            found[item_id] = similar_to(index, index.vector(item_id), source_id=item_id, k=k, item_info=info, filters=ml_filters)
+    items = InventoryItem.objects.defer("embedding").in_bulk({r.item_id for recs in found.values() for r in recs})
+    for item_id, recs in found.items():
+        out[item_id] = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+    return out
+
+
+def _closet_matches(
+    user: AbstractBaseUser, vector: np.ndarray, model_version: str, *, k: int, exclude_pk: int | None = None,
+    categories: Iterable[str] | None = None,
+) -> list[GarmentMatch]:
+    qs = Garment.objects.filter(owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    if categories is not None:
+        qs = qs.filter(category__in=list(categories))
+    rows = list(qs.values_list("pk", "embedding"))
+    if not rows:
+        return []
+    matrix = normalise(np.vstack([vector_of(b) for _, b in rows]))
+    scores = matrix @ normalise(vector.reshape(1, -1))[0]
+    order = np.argsort(-scores)[:k]
+    garments = Garment.objects.defer("embedding").in_bulk([rows[i][0] for i in order])
+    return [GarmentMatch(garments[rows[i][0]], float(scores[i])) for i in order if rows[i][0] in garments]
+
+
+def _inventory_similar(user: AbstractBaseUser, index: ActiveIndex, vector: np.ndarray, *, k: int, source_id: int | None) -> list[ItemMatch]:
+    """Shop items like ``vector``. Near-copies are dropped only around a shop item (the same product listed twice);
+    for a photo or a closet garment, the shop's copy of it is the best answer ("where do I buy this?")."""
+    recs = similar_to(
+        index, vector, source_id=source_id, k=k, item_info=item_info_for(index),
+        filters=Filters(exclude_ids=frozenset(hidden_ids(user))),
+        **({} if source_id is not None else {"duplicate_threshold": None}),
+    )
+    items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
+    return [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+
+
+_embed_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="similar-embed")
+
+
+BORROWED_TEXT_NEIGHBOURS = 10  # a photo query borrows the text of this many nearest shop items (the evaluation's k)
+
+
+def _embed_query(data: bytes) -> tuple[np.ndarray, str]:
+    encoder = get_encoder()
+    return np.asarray(encoder.embed_images_only([data])[0], dtype=np.float32), encoder.version
+
+
+def _with_borrowed_text(vector: np.ndarray, version: str) -> np.ndarray:
+    """A photo's query vector completed with the text block its nearest shop items share (a photo has no name;
+    ``ItemEncoder.with_borrowed_text``); unchanged when no index of the photo's model version is there."""
+    index = current_index()
+    if index is None or not len(index) or index.model_version != version:
+        return vector
+    raw = raw_index(index)
+    near = [i for i, _ in raw.query(vector, min(BORROWED_TEXT_NEIGHBOURS, len(raw)))]
+    return get_encoder().with_borrowed_text(vector, vectors_of(raw, near) if near else np.zeros((0, len(vector))))
+
+
+def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12) -> SimilarResult:
+    """Top matches for an uploaded photo, from the inventory and from the user's closet.
+
+    The photo goes through the closet's upload validation (same limits, same messages: raises ImageRejected) and
+    is embedded in this request within RECOMMENDER_SIMILAR_BUDGET_SECONDS (else SimilarTimeout), its text block
+    borrowed from its nearest shop items. Nothing is written: ``result.photo`` is the normalised photo, for the
+    caller that keeps it (``garment_create(..., normalised=result.photo)``).
+    """
+    normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
+    future = _embed_pool.submit(_embed_query, normalised.full)
+    try:
+        vector, version = future.result(timeout=settings.RECOMMENDER_SIMILAR_BUDGET_SECONDS)
+    except FutureTimeout:
+        future.cancel()
+        raise SimilarTimeout(
+            "Analysing the photo took too long; the site is busy. Please try again in a moment."
+        ) from None
+    vector = _with_borrowed_text(vector, version)
+    result = _similar_result(user, vector, version, k=k)
+    result.photo = normalised
+    return result
+
+
+def _similar_result(
+    user: AbstractBaseUser, vector: np.ndarray, version: str, *, k: int, source_id: int | None = None, exclude_garment: int | None = None,
+) -> SimilarResult:
+    closet = _closet_matches(user, vector, version, k=min(k, CLOSET_MATCHES), exclude_pk=exclude_garment)
+    result = SimilarResult(items=[], garments=closet)
+    index = current_index()
+    if index is None or len(index) == 0:
+        result.message = "The shop has no analysed items yet."
+    elif index.model_version != version:
+        result.message = "The shop's items were analysed with another model version; matches return after re-indexing."
+    else:
+        result.items = _inventory_similar(user, index, vector, k=k, source_id=source_id)
+    return result
+
+
+def similar_to_item(
+    *, user: AbstractBaseUser, item_id: int | None = None, garment_id: int | None = None, k: int = 12
+) -> SimilarResult:
+    """Matches for one inventory item or one of the user's own garments (another user's garment: DoesNotExist)."""
+    if (item_id is None) == (garment_id is None):
+        raise ValueError("give exactly one of item_id and garment_id")
+    if garment_id is not None:
+        garment = Garment.objects.get(owner=user, pk=garment_id)
+        if garment.embedding_state != EmbeddingState.READY:
+            return SimilarResult(items=[], garments=[], message="This garment is still being analysed.")
+        return _similar_result(user, vector_of(garment.embedding), garment.embedding_version, k=k, exclude_garment=garment.pk)
+    item = InventoryItem.objects.get(pk=item_id, is_active=True)
+    if item.embedding_state != EmbeddingState.READY:
+        return SimilarResult(items=[], garments=[], message="This item is still being analysed.")
+    return _similar_result(user, vector_of(item.embedding), item.embedding_version, k=k, source_id=item.pk)
+
+
+# --- style this item ---------------------------------------------------------------------------------------------
+
+
+def pairings_for(*, garment: Garment, k: int = 12) -> Pairings:
+    """Items of other categories that go with ``garment``: first the owner's own garments (wear what you have),
+    then the inventory. Never the garment's own category."""
+    if garment.embedding_state != EmbeddingState.READY:
+        return Pairings(closet=[], inventory=[], message="This garment is still being analysed; come back in a moment.")
+    vector = vector_of(garment.embedding)
+    wanted = [c for c in COMPLEMENTS.get(garment.category, taxonomy.CATEGORIES) if c != garment.category]
+    closet = _round_robin(
+        _closet_matches(garment.owner, vector, garment.embedding_version, k=k * 4, exclude_pk=garment.pk, categories=wanted),
+        key=lambda m: m.garment.category, k=k,
+    )
+    pairings = Pairings(closet=closet, inventory=[])
+    index = current_index()
+    if index is None or len(index) == 0:
+        pairings.message = "The shop has no analysed items yet."
+        return pairings
+    if index.model_version != garment.embedding_version:
+        pairings.message = "The shop's items were analysed with another model version; suggestions return after re-indexing."
+        return pairings
+    recs = pairs_with(
+        index, vector, category=garment.category, item_info=item_info_for(index), k=k,
+        exclude=hidden_ids(garment.owner),
+    )
+    items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
+    pairings.inventory = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+    return pairings
+
+
+def _round_robin(matches: list, *, key, k: int) -> list:
+    queues: dict[str, list] = {}
+    for match in matches:
+        queues.setdefault(key(match), []).append(match)
+    out: list = []
+    while len(out) < k and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(out) < k:
+                out.append(queue.pop(0))
+    return out
