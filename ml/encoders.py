@@ -34,6 +34,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from ml.images import ImageLoadError, ImageSource, describe, gpu_square_resize, read_bytes, to_uint8_array
+from ml.vectors import IMAGE_DIMS, VectorLayout
 
 BACKBONES = ("efficientnet_lite0", "resnet50")
 POOLINGS = ("avg", "max")
@@ -42,7 +43,6 @@ RANDOM_INIT = "random"  # weights= value for an untrained network: speed benchma
 CHECKPOINT_FORMAT = "closetspace-image-encoder"
 TEXT_MODEL_NAME = "all-MiniLM-L6-v2"
 
-_FEATURE_DIMS = {"efficientnet_lite0": 1280, "resnet50": 2048}
 # Lite0 was trained with inputs scaled to [-1, 1]; torchvision's ResNet50 with the ImageNet statistics.
 _NORMALISATION = {
     "efficientnet_lite0": ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
@@ -177,7 +177,7 @@ class Backbone(nn.Module):
         else:
             raise UnknownBackbone(f"unknown image backbone {name!r}; choose one of {', '.join(BACKBONES)}")
         self.name = name
-        self.dim = _FEATURE_DIMS[name]
+        self.dim = IMAGE_DIMS[name]
 
     @property
     def classifier(self) -> nn.Linear:
@@ -690,20 +690,16 @@ class ItemEncoder:
         self.image = image
         self.text = text
         self.image_weight = float(image_weight)
-        self.dim = image.dim + text.dim
+        self.layout = VectorLayout(image.dim, text.dim, self.image_weight)
+        self.dim = self.layout.dim
         self.version = f"item:{image.version}|{text.version}|w={self.image_weight:.2f}"
-        self._scales = (np.float32(np.sqrt(self.image_weight)), np.float32(np.sqrt(1.0 - self.image_weight)))
 
     def __repr__(self) -> str:
         return f"ItemEncoder({self.version!r})"
 
     def combine(self, image_vectors: np.ndarray, text_vectors: np.ndarray) -> np.ndarray:
         """Blend already-computed unit image and text blocks (zero rows allowed) into unit item vectors."""
-        if len(image_vectors) != len(text_vectors):
-            raise ValueError(f"{len(image_vectors)} image vectors but {len(text_vectors)} text vectors")
-        out = np.concatenate([image_vectors * self._scales[0], text_vectors * self._scales[1]], axis=1)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+        return self.layout.blend(image_vectors, text_vectors)
 
     def embed(self, images: Sequence[ImageSource], texts: Sequence[str | None]) -> np.ndarray:
         """(n, dim) unit rows; ``texts[i]`` None or "" means a photo-only row. Raises ImageLoadError on bad photos."""
@@ -725,27 +721,16 @@ class ItemEncoder:
 
     def embed_images_only(self, images: Sequence[ImageSource]) -> np.ndarray:
         """Photo-only query vectors (text block zero), comparable with item vectors of the same version."""
-        return self.combine(self.image.embed(images), np.zeros((len(images), self.text.dim), dtype=np.float32))
+        return self.layout.photo_only(self.image.embed(images))
 
     def split(self, item_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The unit image and text blocks of item vectors of this encoder (a zero block stays zero)."""
-        item_vectors = np.atleast_2d(np.asarray(item_vectors, dtype=np.float32))
-        image, text = item_vectors[:, : self.image.dim], item_vectors[:, self.image.dim :]
-        unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
-        return unit(image), unit(text)
+        return self.layout.split(item_vectors)
 
     def with_borrowed_text(self, photo_vector: np.ndarray, neighbour_vectors: np.ndarray) -> np.ndarray:
-        """A photo-only query vector completed with the text its visual neighbours share: the mean of the unit
-        text blocks of ``neighbour_vectors`` (the nearest items to the photo-only vector, which ranks by image
-        alone). A photo has no name; borrowing its neighbours' words gave +0.04 find-similar precision@10 in the
-        offline evaluation (docs/evaluation.md, "imputed photo text")."""
-        image, _ = self.split(photo_vector)
-        if not len(neighbour_vectors):
-            return self.combine(image, np.zeros((1, self.text.dim), dtype=np.float32))[0]
-        _, texts = self.split(neighbour_vectors)
-        borrowed = texts.mean(axis=0, keepdims=True)
-        borrowed /= max(float(np.linalg.norm(borrowed)), 1e-12)
-        return self.combine(image, borrowed.astype(np.float32))[0]
+        """A photo-only query vector completed with the text its visual neighbours share (``ml.vectors``,
+        ``VectorLayout.borrow_text``): a photo has no name, so it borrows its nearest items' words."""
+        return self.layout.borrow_text(photo_vector, neighbour_vectors)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ml.vectors import normalise
+
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
@@ -88,15 +90,6 @@ class VectorIndex(Protocol):
     def vector(self, item_id: int) -> np.ndarray: ...
 
     def __contains__(self, item_id: object) -> bool: ...
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    """Return float32 rows scaled to unit L2 norm. Raises ValueError on a zero or non-finite row."""
-    arr = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(arr, axis=-1, keepdims=True)
-    if not np.all(np.isfinite(norms)) or np.any(norms == 0):
-        raise ValueError("vectors must be finite and non-zero to be normalised")
-    return arr / norms
 
 
 def as_float32(rows: np.ndarray) -> np.ndarray:

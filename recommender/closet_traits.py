@@ -25,7 +25,7 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 
 from ml.gender import ClosetGender, GenderProbe, closet_gender, train_probe
-from ml.index import normalise
+from ml.vectors import VectorLayout, from_blobs, normalise
 from recommender.caching import content_get, content_set
 from recommender.models import InventoryItem
 from wardrobe.models import EmbeddingState, Garment
@@ -33,9 +33,6 @@ from wardrobe.models import EmbeddingState, Garment
 logger = logging.getLogger(__name__)
 
 PROBE_PER_CLASS = 4000  # inventory items per gender the probe learns from (a seeded sample), as in the evaluation
-# ml.encoders.ItemEncoder stores [image block, text block (all-MiniLM-L6-v2, 384-d)]; the probe reads the image
-# block only: a garment's name is whatever its owner typed (or its file name), unlike the shop's names.
-TEXT_DIM = 384
 CLOSET_CACHE_SECONDS = 24 * 3600  # keyed by closet state
 PROBE_FILE = "gender-probe.npz"  # beside the index files of a version (recommender.services.index.rebuild_index)
 PROBE_MIN_PER_CLASS = 30  # fewer labelled items of every gender but one: nothing worth learning
@@ -129,10 +126,15 @@ def _index_key(index) -> str:
 
 
 def probe_input(vectors: np.ndarray, model_version: str) -> np.ndarray:
-    """The unit image block of item/garment vectors of ``model_version`` (the whole vector for other encoders)."""
+    """The unit image block of item/garment vectors of ``model_version`` (the whole vector for other encoders,
+    and for vectors that are not the width the version's layout says).
+
+    Only the image block: a garment's name is whatever its owner typed (or its file name), unlike the shop's names.
+    """
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-    if model_version.startswith("item:") and vectors.shape[1] > TEXT_DIM:
-        vectors = vectors[:, :-TEXT_DIM]
+    layout = VectorLayout.from_version(model_version)
+    if layout is not None and vectors.shape[1] == layout.dim:
+        vectors = vectors[:, : layout.image_dim]
     return normalise(vectors)
 
 
@@ -159,7 +161,7 @@ def closet_gender_for(
     if isinstance(cached, ClosetGender):
         return cached
     blobs = Garment.objects.filter(pk__in=[pk for pk, _ in rows]).order_by("pk").values_list("embedding", flat=True)
-    vectors = probe_input(np.vstack([np.frombuffer(bytes(b), dtype="<f4") for b in blobs]), index.model_version)
+    vectors = probe_input(from_blobs(blobs), index.model_version)
     if vectors.shape[1] != probe.dim:
         return None
     call = closet_gender(probe, vectors)
