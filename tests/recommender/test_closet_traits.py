@@ -66,7 +66,10 @@ def test_the_index_rebuild_saves_the_probe_beside_the_index(inventory):
 
 
 def test_a_request_never_trains_the_probe(inventory, alice, monkeypatch):
-    monkeypatch.setattr(closet_traits, "train_probe", lambda *a, **kw: pytest.fail("trained in a request"))
+    import ml.gender
+
+    monkeypatch.setattr(ml.gender, "train_probe", lambda *a, **kw: pytest.fail("trained in a request"))
+    monkeypatch.setattr(ml.gender, "fit_probe", lambda *a, **kw: pytest.fail("fitted in a request"))
     closet(alice, "Women", 10, seed=11)
 
     assert closet_gender_filter(user=alice, index=current_index()) == frozenset({"Women", "Unisex"})
