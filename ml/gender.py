@@ -94,17 +94,17 @@ def train_probe(
     from scipy.optimize import minimize
 
     x = np.asarray(x, dtype=np.float32)
-    labels = np.asarray([str(v) for v in labels], dtype=object)
-    if len(labels) != len(x):
-        raise ValueError(f"{len(x)} vectors but {len(labels)} labels")
-    counts = Counter(v for v in labels if v)
+    names = np.asarray([str(v) for v in labels], dtype=object)
+    if len(names) != len(x):
+        raise ValueError(f"{len(x)} vectors but {len(names)} labels")
+    counts = Counter(v for v in names if v)
     classes = tuple(sorted(c for c, n in counts.items() if n >= min_per_class))
     if len(classes) < 2:
         raise ValueError(f"need at least two genders with {min_per_class} examples each, got {dict(counts)}")
     rng = np.random.default_rng(seed)
     rows, target = [], []
     for j, c in enumerate(classes):
-        members = np.flatnonzero(labels == c)
+        members = np.flatnonzero(names == c)
         if max_per_class is not None and len(members) > max_per_class:
             members = np.sort(rng.choice(members, size=max_per_class, replace=False))
         rows.append(members)

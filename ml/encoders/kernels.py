@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import torch
 from torch import nn
@@ -72,13 +72,14 @@ class FusedConv2d(nn.Module):
         self.bias = nn.Parameter(bias.detach().clone(), requires_grad=False)
         self.stride, self.dilation, self.groups = list(conv.stride), list(conv.dilation), conv.groups
         self.same = same
-        self.padding = list(conv.padding)
+        self.padding: list[int] = list(cast(tuple[int, ...], conv.padding))  # a tuple once the conv is built
         self._plans: dict[tuple, tuple[torch.Tensor, list[int]]] = {}
 
     def _plan(self, height: int, width: int) -> tuple[torch.Tensor, list[int]]:
         key = (height, width, self.weight.dtype, self.weight.data_ptr())
         if key not in self._plans:
-            weight, padding = self.weight, self.padding
+            weight: torch.Tensor = self.weight
+            padding = self.padding
             if self.same:
                 kh, kw = self.weight.shape[-2:]
                 (top, bottom), (left, right) = (
@@ -121,18 +122,21 @@ def fold_batchnorm(model: ModuleT, *, fuse_activations: bool = False) -> ModuleT
         for (conv_name, conv), (bn_name, bn) in zip(children, children[1:]):
             if not isinstance(conv, nn.Conv2d) or not isinstance(bn, nn.BatchNorm2d) or bn.training:
                 continue
-            if type(bn) is nn.BatchNorm2d:
-                activation: nn.Module | None = None
-            elif hasattr(bn, "act") and hasattr(bn, "drop"):  # timm BatchNormAct2d: BN, then dropout, then act
-                activation = bn.act
-            else:
-                continue
+            act, drop = getattr(bn, "act", None), getattr(bn, "drop", None)
+            activation: nn.Module | None = None
+            dropout: nn.Module = nn.Identity()
+            if type(bn) is not nn.BatchNorm2d:
+                if not (isinstance(act, nn.Module) and isinstance(drop, nn.Module)):
+                    continue  # a BatchNorm subclass that is not timm's BatchNormAct2d
+                activation, dropout = act, drop  # timm BatchNormAct2d: BN, then dropout, then act
             fused = fuse_conv_bn_eval(conv, bn)
             conv.weight, conv.bias = fused.weight, fused.bias
-            fusable = activation is not None and type(activation) in _FUSED_ACTIVATIONS and isinstance(bn.drop, nn.Identity)
-            if fuse_activations and fusable and conv.padding_mode == "zeros":
+            if activation is None:
+                setattr(parent, bn_name, nn.Identity())
+            elif (fuse_activations and type(activation) in _FUSED_ACTIVATIONS and isinstance(dropout, nn.Identity)
+                  and conv.padding_mode == "zeros"):
                 setattr(parent, conv_name, FusedConv2d(conv, activation, same=isinstance(conv, same_types)))
                 setattr(parent, bn_name, nn.Identity())
             else:
-                setattr(parent, bn_name, nn.Identity() if activation is None else nn.Sequential(bn.drop, activation))
+                setattr(parent, bn_name, nn.Sequential(dropout, activation))
     return model

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TypedDict, cast
+from typing import Literal, TypedDict, cast
 
 FORMAT_VERSION = 1
 INDEX_FILE = "index.ann"
@@ -25,7 +25,8 @@ IDS_FILE = "ids.npy"
 VECTORS_FILE = "vectors.npy"
 PCA_FILE = "pca.npz"
 META_FILE = "meta.json"
-METRICS = ("euclidean", "angular")
+Metric = Literal["euclidean", "angular"]
+METRICS: tuple[Metric, ...] = ("euclidean", "angular")
 
 # Chosen from bench/ann.py (see docs/benchmarks.md, "Approximate nearest neighbours").
 DEFAULT_N_TREES = 10
@@ -59,7 +60,7 @@ class IndexMeta(TypedDict):
     model_version: str
     dim: int
     pca_dims: int | None
-    metric: str
+    metric: Metric
     n_trees: int
     count: int
     search_k: int

@@ -49,9 +49,11 @@ from ml.index.folder import (
     METRICS,
     PCA_FILE,
     VECTORS_FILE,
+    IndexFile,
     IndexLoadError,
     IndexMeta,
     IndexVersionMismatch,
+    Metric,
     file_sha256,
     read_meta,
     verify_folder,
@@ -105,7 +107,7 @@ class AnnoyVectorIndex(_HeldVectors):
         self.meta = meta
         self.model_version: str = meta["model_version"]
         self.dim: int = int(meta["dim"])
-        self.metric: str = meta["metric"]
+        self.metric: Metric = meta["metric"]
         self.pca_dims: int | None = meta["pca_dims"]
         self.search_k: int = int(search_k if search_k is not None else meta["search_k"])
         self.overfetch: int = max(1, int(overfetch if overfetch is not None else meta["overfetch"]))
@@ -130,7 +132,7 @@ class AnnoyVectorIndex(_HeldVectors):
         vectors: np.ndarray,
         *,
         model_version: str,
-        metric: str = "euclidean",
+        metric: Metric = "euclidean",
         n_trees: int = DEFAULT_N_TREES,
         pca_dims: int | None = DEFAULT_PCA_DIMS,
         search_k: int = DEFAULT_SEARCH_K,
@@ -186,7 +188,7 @@ class AnnoyVectorIndex(_HeldVectors):
             forest.unload()
             if pca:
                 np.savez(tmp / PCA_FILE, mean=pca.mean, components=pca.components)
-            files = {
+            files: dict[str, IndexFile] = {
                 p.name: {"bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in sorted(tmp.iterdir())
             }
             meta: IndexMeta = {
