@@ -264,11 +264,12 @@ def finetune(config: FinetuneConfig) -> FinetuneResult:
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, epoch_losses, step_losses = state["epoch"], state["epoch_losses"], state["step_losses"]
 
-    loader_kwargs = dict(batch_size=config.batch_size, num_workers=0, drop_last=False)
     sample_batch = torch.stack([dataset[i][0] for i in range(min(8, len(dataset)))]).to(device)
     for epoch in range(start_epoch, config.epochs):
         generator = torch.Generator().manual_seed(config.seed + epoch)
-        loader = torch.utils.data.DataLoader(dataset, shuffle=True, generator=generator, **loader_kwargs)
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_size=config.batch_size, shuffle=True, generator=generator, num_workers=0, drop_last=False
+        )
         backbone.train()
         for module in frozen:
             module.eval()

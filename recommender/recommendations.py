@@ -44,6 +44,7 @@ from ml.ranking import (
     similar_to,
     vectors_of,
 )
+from ml.vectors import from_blob
 from recommender.caching import cache_get, cache_set, content_get, content_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
@@ -289,7 +290,7 @@ def forget_item_info() -> None:
 
 
 def _vector(blob) -> np.ndarray:
-    return np.frombuffer(bytes(blob), dtype="<f4")
+    return from_blob(blob)
 
 
 def _feedback(user: AbstractBaseUser) -> dict[int, str]:

@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from ml.index import ExactIndex, Neighbours, VectorIndex, load_index
+from ml.vectors import from_blob
 from recommender.models import EmbeddingState, IndexVersion, InventoryItem
 from wardrobe.models import Garment
 
@@ -250,7 +251,7 @@ def profile_vector(*, user: AbstractBaseUser, model_version: str) -> np.ndarray 
     blobs = Garment.objects.filter(
         owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version
     ).values_list("embedding", flat=True)
-    rows = [np.frombuffer(bytes(b), dtype="<f4") for b in blobs]
+    rows = [from_blob(b) for b in blobs]
     if not rows:
         return None
     return np.mean(np.vstack(rows), axis=0)

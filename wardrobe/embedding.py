@@ -10,7 +10,6 @@ import logging
 from datetime import timedelta
 from enum import Enum
 
-import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
+from ml.vectors import to_blob
 from wardrobe.models import EmbeddingState, Garment
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def embed_garment(*, garment_id: int) -> Outcome:
         garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
         if garment is None or garment.embedding_state != EmbeddingState.PROCESSING:
             return Outcome.SUPERSEDED
-        garment.mark_ready(np.ascontiguousarray(vector, dtype="<f4").tobytes(), encoder.version)
+        garment.mark_ready(to_blob(vector), encoder.version)
     return Outcome.READY
 
 
