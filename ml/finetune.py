@@ -19,9 +19,10 @@ import argparse
 import os
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -31,6 +32,7 @@ from torch import nn
 from ml.encoders import (
     BACKBONES,
     CHECKPOINT_FORMAT,
+    Backbone,
     ImageEncoder,
     build_backbone,
     load_checkpoint,
@@ -331,7 +333,8 @@ def _masked_ce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _write_samples(backbone, decoder, encoder, batch, path, amp_dtype, use_amp) -> None:
+def _write_samples(backbone: Backbone, decoder: nn.Module, encoder: ImageEncoder, batch: torch.Tensor, path: Path,
+                   amp_dtype: torch.dtype, use_amp: bool) -> None:
     backbone.eval()
     decoder.eval()
     with torch.autocast(batch.device.type, dtype=amp_dtype, enabled=use_amp):
@@ -339,7 +342,10 @@ def _write_samples(backbone, decoder, encoder, batch, path, amp_dtype, use_amp) 
     save_sample_grid(batch, _denormalise(reconstruction, encoder), path)
 
 
-def _progress(iterable, description: str, enabled: bool):
+T = TypeVar("T")
+
+
+def _progress(iterable: Iterable[T], description: str, enabled: bool) -> Iterable[T]:
     if not enabled:
         return iterable
     from tqdm import tqdm

@@ -23,11 +23,12 @@ from ml.evaluate.cli import main
 from ml.evaluate.configs import DEFAULT_CONFIGS, ConfigSpec, config_specs
 from ml.evaluate.data import (AUTOTAG_NEIGHBOURS, K_RECOMMEND, K_SIMILAR, Dataset, Wardrobe, load_dataset, personas,
                               sample_queries, sample_wardrobes)
-from ml.evaluate.features import EmbeddingCache, PooledFeatures, file_checksum, normalise_rows, text_checksum
+from ml.evaluate.features import EmbeddingCache, PooledFeatures, file_checksum, text_checksum
 from ml.evaluate.methods import ClosetspaceMethod, CosineKnnMethod, Method, RandomMethod
 from ml.evaluate.ours import GENDER_MIN_SHARE, SIMILAR_DUPLICATE, USAGE_MIN_SHARE, OursMethod, OursSettings
 from ml.evaluate.report import TABLE_COLUMNS, aggregate, markdown_table
 from ml.evaluate.scoring import evaluate_config, run, score_similar, score_wardrobes
+from ml.vectors import unit_rows as normalise_rows  # the name the harness had before ml.vectors owned it
 
 __all__ = [
     "AUTOTAG_NEIGHBOURS", "DEFAULT_CONFIGS", "GENDER_MIN_SHARE", "K_RECOMMEND", "K_SIMILAR", "SIMILAR_DUPLICATE",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ml.evaluate.data import Dataset
 from ml.evaluate.features import PooledFeatures
@@ -17,7 +18,7 @@ class ConfigSpec:
     build: Callable[[Dataset, PooledFeatures], Method]
 
 
-def _ours_builder(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
+def _ours_builder(**changes: Any) -> Callable[[Dataset, PooledFeatures], Method]:
     def build(data: Dataset, features: PooledFeatures) -> Method:
         settings = OursSettings(**changes)
         return OursMethod(features.image(input_size=settings.input_size, pooling=settings.pooling), features.text(), data,
@@ -28,10 +29,10 @@ def _ours_builder(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
 
 def config_specs(*, seed_input_size: int, ours_input_size: int | None = None) -> dict[str, ConfigSpec]:
     s = seed_input_size
-    base = {"input_size": ours_input_size} if ours_input_size else {}
+    base: dict[str, Any] = {"input_size": ours_input_size} if ours_input_size else {}
     d = OursSettings(**base)
 
-    def _ours(**changes) -> Callable[[Dataset, PooledFeatures], Method]:
+    def _ours(**changes: Any) -> Callable[[Dataset, PooledFeatures], Method]:
         return _ours_builder(**{**base, **changes})
 
     return {spec.name: spec for spec in [

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.evaluate.data import Dataset
+from ml.vectors import unit_rows
 
 
 def file_checksum(path: Path) -> str:
@@ -69,11 +70,6 @@ class EmbeddingCache:
         return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
-def normalise_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms == 0, 1, norms)).astype(np.float32)
-
-
 class PooledFeatures:
     """Average- and max-pooled image features from one forward pass per image (the expensive part), plus text.
 
@@ -99,7 +95,7 @@ class PooledFeatures:
         if (input_size, pooling) not in self._raw:
             self._embed_images(input_size)
         vectors = self._raw[(input_size, pooling)]
-        return vectors if raw else normalise_rows(vectors)
+        return vectors if raw else unit_rows(vectors)
 
     def _embed_images(self, input_size: int) -> None:
         import torch

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ml.evaluate.data import Wardrobe
-from ml.evaluate.features import normalise_rows
+from ml.vectors import unit_rows
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -91,7 +91,7 @@ class CosineKnnMethod(Method):
         return np.concatenate(idx), np.concatenate(dist)
 
     def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
-        query = normalise_rows(self.x[list(wardrobe.items)].mean(axis=0, keepdims=True))
+        query = unit_rows(self.x[list(wardrobe.items)].mean(axis=0, keepdims=True))
         scores = query @ self.x.T
         scores[0, list(wardrobe.items)] = -np.inf
         return top_k(scores, k)[0]

@@ -118,11 +118,11 @@ class OursMethod(Method):
         """Unit item vectors from unit image and text blocks, blended as ``ItemEncoder`` does."""
         return self.layout.blend(image, text)
 
-    def photo_vectors(self, rows: Sequence[int], *, exclude: Sequence[int] = (),
+    def photo_vectors(self, photos: Sequence[int] | np.ndarray, *, exclude: Sequence[int] = (),
                       exclude_groups: Sequence[np.ndarray] | None = None) -> np.ndarray:
-        """Item vectors for photos of ``rows`` with no name: text imputed from the nearest other images, never
-        from ``exclude`` (or, per row, ``exclude_groups[i]``: the rest of that photo's closet)."""
-        rows = np.asarray(rows)
+        """Item vectors for photos of ``photos`` (item positions) with no name: text imputed from the nearest other
+        images, never from ``exclude`` (or, per row, ``exclude_groups[i]``: the rest of that photo's closet)."""
+        rows = np.asarray(photos)
         img = self.image[rows]
         if self.s.impute_neighbours <= 0 or self.s.image_weight >= 1:
             return self.layout.photo_only(img)
@@ -163,8 +163,8 @@ class OursMethod(Method):
 
     def closet_tags(self, vectors: np.ndarray, items: Sequence[int]) -> dict[str, Any]:
         """The genders the closet's filter admits (None: any) and the usage most of its garments suggest."""
-        items = np.asarray(items, dtype=np.int64)
-        return self._batch_tags(vectors, items, [items] * len(items), np.zeros(len(items), dtype=np.int64), 1)[0]
+        rows = np.asarray(items, dtype=np.int64)
+        return self._batch_tags(vectors, rows, [rows] * len(rows), np.zeros(len(rows), dtype=np.int64), 1)[0]
 
     def _batch_tags(self, vectors: np.ndarray, rows: np.ndarray, exclude_groups: Sequence[np.ndarray],
                     owner: np.ndarray, n_closets: int) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ TABLE_COLUMNS = [
 ]
 
 
-def _fmt(value) -> str:
+def _fmt(value: float | dict[str, float] | None) -> str:
     if value is None:
         return "-"
     if isinstance(value, dict):

@@ -5,6 +5,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,7 @@ def run(data: Dataset, features: PooledFeatures, *, configs: Sequence[str], seed
     rng = np.random.default_rng(seed)
     queries = sample_queries(len(data), n=n_queries, rng=rng)
     wardrobes = sample_wardrobes(data, n=n_wardrobes, rng=rng, min_persona_items=min_persona_items)
-    result = {"dataset": {**data.describe(), "queries": len(queries), "wardrobes": len(wardrobes),
+    result: dict[str, Any] = {"dataset": {**data.describe(), "queries": len(queries), "wardrobes": len(wardrobes),
                           "personas": [f"{g}/{u}" for g, u in personas(data, min_items=min_persona_items)]},
               "seed": seed, "configs": {}}
     for name in configs:

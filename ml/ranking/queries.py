@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +88,7 @@ def _exposes_candidates(index: VectorIndex) -> bool:
 
 
 def _filtered_query_batch(
-    index, queries: np.ndarray, k: int, *, search_k: int | None, exclude: Collection[int], filters: Filters,
+    index: Any, queries: np.ndarray, k: int, *, search_k: int | None, exclude: Collection[int], filters: Filters,
     table: ItemTable,
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """``index.query_batch`` for an ANN index that exposes its candidates (AnnoyVectorIndex), as an (ids, distances)
