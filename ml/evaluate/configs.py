@@ -21,8 +21,8 @@ class ConfigSpec:
 def _ours_builder(**changes: Any) -> Callable[[Dataset, PooledFeatures], Method]:
     def build(data: Dataset, features: PooledFeatures) -> Method:
         settings = OursSettings(**changes)
-        return OursMethod(features.image(input_size=settings.input_size, pooling=settings.pooling), features.text(), data,
-                          settings)
+        image = features.image(input_size=settings.input_size, pooling=settings.pooling)
+        return OursMethod(image, features.text(), data, settings)
 
     return build
 
