@@ -26,6 +26,7 @@ run: venv
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: venv
+	$(BIN)/mypy ml
 	scripts/ensure_services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)

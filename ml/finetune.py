@@ -19,9 +19,10 @@ import argparse
 import os
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -31,6 +32,7 @@ from torch import nn
 from ml.encoders import (
     BACKBONES,
     CHECKPOINT_FORMAT,
+    Backbone,
     ImageEncoder,
     build_backbone,
     load_checkpoint,
@@ -264,11 +266,12 @@ def finetune(config: FinetuneConfig) -> FinetuneResult:
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, epoch_losses, step_losses = state["epoch"], state["epoch_losses"], state["step_losses"]
 
-    loader_kwargs = dict(batch_size=config.batch_size, num_workers=0, drop_last=False)
     sample_batch = torch.stack([dataset[i][0] for i in range(min(8, len(dataset)))]).to(device)
     for epoch in range(start_epoch, config.epochs):
         generator = torch.Generator().manual_seed(config.seed + epoch)
-        loader = torch.utils.data.DataLoader(dataset, shuffle=True, generator=generator, **loader_kwargs)
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_size=config.batch_size, shuffle=True, generator=generator, num_workers=0, drop_last=False
+        )
         backbone.train()
         for module in frozen:
             module.eval()
@@ -330,7 +333,8 @@ def _masked_ce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _write_samples(backbone, decoder, encoder, batch, path, amp_dtype, use_amp) -> None:
+def _write_samples(backbone: Backbone, decoder: nn.Module, encoder: ImageEncoder, batch: torch.Tensor, path: Path,
+                   amp_dtype: torch.dtype, use_amp: bool) -> None:
     backbone.eval()
     decoder.eval()
     with torch.autocast(batch.device.type, dtype=amp_dtype, enabled=use_amp):
@@ -338,7 +342,10 @@ def _write_samples(backbone, decoder, encoder, batch, path, amp_dtype, use_amp) 
     save_sample_grid(batch, _denormalise(reconstruction, encoder), path)
 
 
-def _progress(iterable, description: str, enabled: bool):
+T = TypeVar("T")
+
+
+def _progress(iterable: Iterable[T], description: str, enabled: bool) -> Iterable[T]:
     if not enabled:
         return iterable
     from tqdm import tqdm

@@ -13,16 +13,28 @@ recommender's filter:
 - a mix (a shared closet), or photos that do not say: Unisex only, which every owner can wear.
 
 An empty closet gets None (no filter). The evaluation (ml/evaluate.py) and the product
-(recommender/closet_traits.py) share it. Pure numpy (plus scipy's L-BFGS); no Django.
+(recommender/closet_traits.py) share it.
+
+``fit_probe`` is the product's fitting policy on top of ``train_probe``: a seeded sample of at most ``per_class``
+items per gender, a fifth of them held out, and no probe at all unless the held-out balanced accuracy (mean recall
+over the genders with ``min_per_class`` items) reaches ``min_balanced_accuracy``: a probe that guesses would filter
+closets at random. ``save_probe`` / ``load_probe`` own its file: an ``.npz`` of the arrays plus a JSON ``meta``
+entry (``ProbeMeta``). Pure numpy (plus scipy's L-BFGS); no Django.
 """
 from __future__ import annotations
 
+import json
+import logging
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 UNISEX = "Unisex"
 SIDES: Mapping[str, tuple[str, ...]] = {"female": ("Women", "Girls"), "male": ("Men", "Boys")}
@@ -37,6 +49,7 @@ class GenderProbe:
     bias: np.ndarray  # (n_classes,)
     mean: np.ndarray  # (dim,)
     scale: np.ndarray  # (dim,)
+    balanced_accuracy: float | None = None  # on held-out items, when fitted by ``fit_probe``
 
     @property
     def dim(self) -> int:
@@ -81,17 +94,17 @@ def train_probe(
     from scipy.optimize import minimize
 
     x = np.asarray(x, dtype=np.float32)
-    labels = np.asarray([str(v) for v in labels], dtype=object)
-    if len(labels) != len(x):
-        raise ValueError(f"{len(x)} vectors but {len(labels)} labels")
-    counts = Counter(v for v in labels if v)
+    names = np.asarray([str(v) for v in labels], dtype=object)
+    if len(names) != len(x):
+        raise ValueError(f"{len(x)} vectors but {len(names)} labels")
+    counts = Counter(v for v in names if v)
     classes = tuple(sorted(c for c, n in counts.items() if n >= min_per_class))
     if len(classes) < 2:
         raise ValueError(f"need at least two genders with {min_per_class} examples each, got {dict(counts)}")
     rng = np.random.default_rng(seed)
     rows, target = [], []
     for j, c in enumerate(classes):
-        members = np.flatnonzero(labels == c)
+        members = np.flatnonzero(names == c)
         if max_per_class is not None and len(members) > max_per_class:
             members = np.sort(rng.choice(members, size=max_per_class, replace=False))
         rows.append(members)
@@ -126,6 +139,118 @@ def train_probe(
         mean=mean.astype(np.float32),
         scale=scale.astype(np.float32),
     )
+
+
+# --- the product's fitting policy and the probe file ---------------------------------------------------------
+
+PROBE_PER_CLASS = 4000  # items per gender the probe learns from (a seeded sample), as in the evaluation
+PROBE_MIN_PER_CLASS = 30  # fewer labelled items of every gender but one: nothing worth learning
+PROBE_MIN_BALANCED_ACCURACY = 0.6  # below it on the held-out fifth the probe is not used (never a coin toss)
+PROBE_HELD_OUT = 0.2
+PROBE_FORMAT = 1
+
+
+class ProbeMeta(TypedDict):
+    """The JSON ``meta`` entry of a probe file: what the arrays are, and how well the probe did when fitted."""
+
+    format: int
+    dim: int
+    classes: list[str]
+    balanced_accuracy: float | None
+
+
+def fit_probe(
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    *,
+    per_class: int = PROBE_PER_CLASS,
+    min_per_class: int = PROBE_MIN_PER_CLASS,
+    min_balanced_accuracy: float = PROBE_MIN_BALANCED_ACCURACY,
+    seed: int = 0,
+) -> GenderProbe | None:
+    """A probe worth using, fitted on ``vectors`` (n, dim) and their gender ``labels`` ("" for unlabelled), or None.
+
+    None when fewer than two genders have ``min_per_class`` labelled items, when training fails, or when the probe
+    does not reach ``min_balanced_accuracy`` on the held-out items (vectors that say nothing of gender).
+    """
+    if len(labels) != len(vectors):
+        raise ValueError(f"{len(vectors)} vectors but {len(labels)} labels")
+    rng = np.random.default_rng(seed)
+    by_gender: dict[str, list[int]] = {}
+    for position, label in enumerate(labels):
+        if label:
+            by_gender.setdefault(str(label), []).append(position)
+    if sum(1 for rows in by_gender.values() if len(rows) >= min_per_class) < 2:
+        return None
+    train_rows: list[int] = []
+    held_rows: list[int] = []
+    for gender in sorted(by_gender):
+        rows = np.asarray(by_gender[gender])
+        if len(rows) > per_class:
+            rows = np.sort(rng.choice(rows, size=per_class, replace=False))
+        held = rng.random(len(rows)) < PROBE_HELD_OUT
+        train_rows += rows[~held].tolist()
+        held_rows += rows[held].tolist()
+    x = np.asarray(vectors, dtype=np.float32)
+    try:
+        probe = train_probe(x[train_rows], [labels[r] for r in train_rows], max_per_class=None)
+    except ValueError:
+        return None
+    truth = [labels[r] for r in held_rows]
+    predicted = probe.predict(x[held_rows]) if held_rows else []
+    judged = {g for g, rows in by_gender.items() if len(rows) >= min_per_class} & set(truth)
+    recalls = [np.mean([p == g for p, t in zip(predicted, truth) if t == g]) for g in sorted(judged)]
+    accuracy = float(np.mean(recalls)) if recalls else 0.0
+    if accuracy < min_balanced_accuracy:
+        logger.info("gender probe not used: balanced accuracy %.2f on held-out items", accuracy)
+        return None
+    logger.info("gender probe: balanced accuracy %.2f on %d held-out items", accuracy, len(held_rows))
+    return replace(probe, balanced_accuracy=accuracy)
+
+
+class ProbeFileError(ValueError):
+    """A probe file that exists but cannot be read as one (truncated, another format, arrays that do not fit)."""
+
+
+def save_probe(probe: GenderProbe, path: Path | str) -> Path:
+    """Write ``probe`` to ``path`` (an ``.npz``; numpy adds the suffix when it is missing)."""
+    meta: ProbeMeta = {
+        "format": PROBE_FORMAT,
+        "dim": probe.dim,
+        "classes": list(probe.classes),
+        "balanced_accuracy": probe.balanced_accuracy,
+    }
+    path = Path(path)
+    np.savez(path, classes=np.asarray(probe.classes), weights=probe.weights, bias=probe.bias, mean=probe.mean,
+             scale=probe.scale, meta=np.asarray(json.dumps(meta)))
+    return path
+
+
+def load_probe(path: Path | str) -> GenderProbe:
+    """The probe saved at ``path``. Raises FileNotFoundError when there is none, ProbeFileError when unreadable.
+
+    Files written before the ``meta`` entry existed (format 0) read the same; a newer format is refused.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"])) if "meta" in data.files else {"format": 0}
+            if meta.get("format", 0) > PROBE_FORMAT:
+                raise ProbeFileError(f"{path}: probe format {meta['format']}, this code reads {PROBE_FORMAT}")
+            probe = GenderProbe(
+                classes=tuple(str(c) for c in data["classes"]), weights=data["weights"], bias=data["bias"],
+                mean=data["mean"], scale=data["scale"], balanced_accuracy=meta.get("balanced_accuracy"),
+            )
+    except FileNotFoundError:
+        raise
+    except ProbeFileError:
+        raise
+    except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+        raise ProbeFileError(f"{path}: not a readable probe file: {exc}") from exc
+    k = len(probe.classes)
+    if probe.weights.shape != (probe.dim, k) or probe.bias.shape != (k,) or probe.mean.shape != (probe.dim,) \
+            or probe.scale.shape != (probe.dim,):
+        raise ProbeFileError(f"{path}: probe arrays do not fit together")
+    return probe
 
 
 @dataclass(frozen=True)

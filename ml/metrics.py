@@ -1,6 +1,6 @@
 """Ranking and recommendation metrics: pure functions over plain sequences.
 
-Each function scores one query (one ranked list); the harness in ``ml/evaluate.py`` averages them. Conventions:
+Each function scores one query (one ranked list); the harness in ``ml/evaluate/`` averages them. Conventions:
 a ranked list is best-first; ``k`` truncates it; a list shorter than ``k`` is scored as if padded with misses, so
 a method cannot look better by returning fewer items.
 """

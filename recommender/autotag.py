@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.autotag import suggest_tags
+from ml.vectors import from_blob
 from recommender.models import InventoryItem
 from recommender.selectors import current_index
 from wardrobe import taxonomy
@@ -65,7 +66,7 @@ def suggest_for_garment(*, garment: Garment, k: int = NEIGHBOURS) -> GarmentSugg
     index = current_index()
     if index is None or len(index) == 0 or garment.embedding_version != index.model_version:
         return None
-    vector = np.frombuffer(bytes(garment.embedding), dtype="<f4")
+    vector = from_blob(garment.embedding)
     if vector.shape[0] != index.dim or not np.any(vector):
         return None
     found = index.query(vector, k)

@@ -24,74 +24,34 @@ from pathlib import Path
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 
-from ml.gender import ClosetGender, GenderProbe, closet_gender, train_probe
-from ml.index import normalise
+from ml import gender
+from ml.gender import ClosetGender, GenderProbe, ProbeFileError, closet_gender, load_probe
+from ml.vectors import VectorLayout, from_blobs, normalise
 from recommender.caching import content_get, content_set
 from recommender.models import InventoryItem
 from wardrobe.models import EmbeddingState, Garment
 
 logger = logging.getLogger(__name__)
 
-PROBE_PER_CLASS = 4000  # inventory items per gender the probe learns from (a seeded sample), as in the evaluation
-# ml.encoders.ItemEncoder stores [image block, text block (all-MiniLM-L6-v2, 384-d)]; the probe reads the image
-# block only: a garment's name is whatever its owner typed (or its file name), unlike the shop's names.
-TEXT_DIM = 384
 CLOSET_CACHE_SECONDS = 24 * 3600  # keyed by closet state
 PROBE_FILE = "gender-probe.npz"  # beside the index files of a version (recommender.services.index.rebuild_index)
-PROBE_MIN_PER_CLASS = 30  # fewer labelled items of every gender but one: nothing worth learning
-# Mean recall over the genders with PROBE_MIN_PER_CLASS items, on a seeded fifth held out; below it the probe is
-# not used (never a coin toss).
-PROBE_MIN_BALANCED_ACCURACY = 0.6
 _loaded_lock = threading.Lock()
 _loaded: dict[str, GenderProbe | None] = {}  # probe file path -> probe, per process
 
 
 def fit_probe(ids: np.ndarray, vectors: np.ndarray, *, model_version: str) -> GenderProbe | None:
-    """Fit the gender probe on an index build's items (``ids`` with their ``vectors``) and their gender labels.
+    """Fit the gender probe (``ml.gender.fit_probe``) on an index build's items (``ids`` with their ``vectors``) and
+    the gender labels the inventory gives them; None when the inventory has nothing worth learning.
 
-    Called by the index rebuild (a worker), never by a request: on the shared inventory it takes about 15 s of CPU.
-    None when fewer than two genders have ``PROBE_MIN_PER_CLASS`` labelled items, or when the probe does not reach
-    ``PROBE_MIN_BALANCED_ACCURACY`` on a held-out fifth (vectors that say nothing of gender)."""
+    Called by the index rebuild (a worker), never by a request: on the shared inventory it takes about 15 s of CPU."""
     ids = np.asarray(ids, dtype=np.int64)
     labelled = dict(InventoryItem.objects.filter(pk__in=ids.tolist()).exclude(gender="").values_list("pk", "gender"))
-    rng = np.random.default_rng(0)
-    by_gender: dict[str, list[int]] = {}
-    for position, pk in enumerate(ids.tolist()):
-        if pk in labelled:
-            by_gender.setdefault(labelled[pk], []).append(position)
-    if sum(1 for rows in by_gender.values() if len(rows) >= PROBE_MIN_PER_CLASS) < 2:
-        return None
-    train_rows, held_rows = [], []
-    for gender in sorted(by_gender):
-        rows = np.asarray(by_gender[gender])
-        if len(rows) > PROBE_PER_CLASS:
-            rows = np.sort(rng.choice(rows, size=PROBE_PER_CLASS, replace=False))
-        held = rng.random(len(rows)) < 0.2
-        train_rows += rows[~held].tolist()
-        held_rows += rows[held].tolist()
-    x = probe_input(np.asarray(vectors, dtype=np.float32), model_version)
-    gender_of = lambda rows: [labelled[int(ids[r])] for r in rows]  # noqa: E731
-    try:
-        probe = train_probe(x[train_rows], gender_of(train_rows), max_per_class=None)
-    except ValueError:
-        return None
-    truth = gender_of(held_rows)
-    predicted = probe.predict(x[held_rows]) if held_rows else []
-    judged = {g for g, rows in by_gender.items() if len(rows) >= PROBE_MIN_PER_CLASS} & set(truth)
-    recalls = [np.mean([p == g for p, t in zip(predicted, truth) if t == g]) for g in sorted(judged)]
-    accuracy = float(np.mean(recalls)) if recalls else 0.0
-    if accuracy < PROBE_MIN_BALANCED_ACCURACY:
-        logger.info("gender probe not used: balanced accuracy %.2f on held-out items", accuracy)
-        return None
-    logger.info("gender probe: balanced accuracy %.2f on %d held-out items", accuracy, len(held_rows))
-    return probe
+    labels = [labelled.get(pk, "") for pk in ids.tolist()]
+    return gender.fit_probe(probe_input(np.asarray(vectors, dtype=np.float32), model_version), labels)
 
 
 def save_probe(probe: GenderProbe, folder: Path | str) -> Path:
-    path = Path(folder) / PROBE_FILE
-    np.savez(path, classes=np.asarray(probe.classes), weights=probe.weights, bias=probe.bias, mean=probe.mean,
-             scale=probe.scale)
-    return path
+    return gender.save_probe(probe, Path(folder) / PROBE_FILE)
 
 
 def gender_probe_for(index) -> GenderProbe | None:
@@ -111,14 +71,10 @@ def gender_probe_for(index) -> GenderProbe | None:
 
 def _read_probe(path: str) -> GenderProbe | None:
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return GenderProbe(
-                classes=tuple(str(c) for c in data["classes"]), weights=data["weights"], bias=data["bias"],
-                mean=data["mean"], scale=data["scale"],
-            )
+        return load_probe(path)
     except FileNotFoundError:
         return None
-    except (OSError, KeyError, ValueError):
+    except ProbeFileError:
         logger.warning("gender probe %s is unreadable; no closet gender filter", path, exc_info=True)
         return None
 
@@ -129,10 +85,15 @@ def _index_key(index) -> str:
 
 
 def probe_input(vectors: np.ndarray, model_version: str) -> np.ndarray:
-    """The unit image block of item/garment vectors of ``model_version`` (the whole vector for other encoders)."""
+    """The unit image block of item/garment vectors of ``model_version`` (the whole vector for other encoders,
+    and for vectors that are not the width the version's layout says).
+
+    Only the image block: a garment's name is whatever its owner typed (or its file name), unlike the shop's names.
+    """
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-    if model_version.startswith("item:") and vectors.shape[1] > TEXT_DIM:
-        vectors = vectors[:, :-TEXT_DIM]
+    layout = VectorLayout.from_version(model_version)
+    if layout is not None and vectors.shape[1] == layout.dim:
+        vectors = vectors[:, : layout.image_dim]
     return normalise(vectors)
 
 
@@ -159,7 +120,7 @@ def closet_gender_for(
     if isinstance(cached, ClosetGender):
         return cached
     blobs = Garment.objects.filter(pk__in=[pk for pk, _ in rows]).order_by("pk").values_list("embedding", flat=True)
-    vectors = probe_input(np.vstack([np.frombuffer(bytes(b), dtype="<f4") for b in blobs]), index.model_version)
+    vectors = probe_input(from_blobs(blobs), index.model_version)
     if vectors.shape[1] != probe.dim:
         return None
     call = closet_gender(probe, vectors)

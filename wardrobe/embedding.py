@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from enum import Enum
 
-import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.db import transaction
 from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
+from ml.vectors import to_blob
 from wardrobe.models import EmbeddingState, Garment
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def _embed_garment(garment_id: int, timer: PhaseTimer) -> Outcome:
         garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
         if garment is None or garment.embedding_state != EmbeddingState.PROCESSING:
             return Outcome.SUPERSEDED
-        garment.mark_ready(np.ascontiguousarray(vector, dtype="<f4").tobytes(), encoder.version)
+        garment.mark_ready(to_blob(vector), encoder.version)
     timer.lap("store")
     return Outcome.READY
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ml.ranking import ItemTable
+from ml.vectors import from_blob
 from recommender.models import InventoryItem
 from recommender.selectors.index import ActiveIndex, inventory_stamp
 
@@ -129,4 +130,4 @@ def raw_index(index: ActiveIndex):
 
 def vector_of(blob: bytes | memoryview) -> np.ndarray:
     """A stored ``<f4`` embedding as an array (read-only, no copy)."""
-    return np.frombuffer(bytes(blob), dtype="<f4")
+    return from_blob(blob)

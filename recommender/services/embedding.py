@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils import timezone
 from common.jobs import PhaseTimer, enqueue
 from ml.encoders import item_text
 from ml.images import ImageLoadError
+from ml.vectors import to_blob
 from recommender.models import EmbeddingState, InventoryItem
 from wardrobe.embedding import get_encoder, read_stored_file
 from wardrobe.models import stuck_embeddings
@@ -113,7 +113,7 @@ def _embed_items(item_ids: list[int], timer: PhaseTimer) -> EmbedResult:
                 failed.append(item)
             else:
                 item.embedding_state = EmbeddingState.READY
-                item.embedding = np.ascontiguousarray(vectors[i], dtype="<f4").tobytes()
+                item.embedding = to_blob(vectors[i])
                 item.embedding_version = encoder.version
                 item.embedding_error = ""
                 done.append(item)

@@ -30,6 +30,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from ml.index import AnnoyVectorIndex, IndexLoadError
+from ml.vectors import from_blob
 from recommender.models import EmbeddingState, IndexVersion, InventoryItem, JobLock
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def read_vectors(*, model_version: str) -> tuple[np.ndarray, np.ndarray]:
     ids, rows = [], []
     for pk, blob in qs.iterator(chunk_size=2000):
         ids.append(pk)
-        rows.append(np.frombuffer(bytes(blob), dtype="<f4"))
+        rows.append(from_blob(blob))
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     return np.asarray(ids, dtype=np.int64), np.vstack(rows)

@@ -177,8 +177,54 @@ def test_the_gender_probe_never_learns_from_queries_wardrobes_or_held_out_items(
     method.prepare(evaluation_items=evaluation_items)
 
     trained_on = {row.tobytes() for row in seen[0]}
+    probe_rows = method._probe_input(method.x)
     assert len(seen[0]) == len(data) - len(evaluation_items)
     assert not any(method.x[i].tobytes() in trained_on for i in evaluation_items)
+    assert not any(probe_rows[i].tobytes() in trained_on for i in evaluation_items)
+    assert probe_rows[1].tobytes() in trained_on
+
+
+def test_ours_reads_item_vectors_as_the_site_does(tmp_path):
+    from ml.vectors import VectorLayout
+
+    data = make_dataset(tmp_path)
+    features = LabelFeatures(data)
+    image, text = features.image(input_size=128, pooling="avg"), features.text()
+    method = evaluate.OursMethod(image, text, data, evaluate.OursSettings())
+    layout = VectorLayout(image.shape[1], text.shape[1], 0.7)
+
+    assert np.allclose(method.x, layout.blend(image, text), atol=1e-6)
+    assert np.allclose(method._probe_input(method.x[:5]), image[:5], atol=1e-6)
+
+
+def test_a_photo_borrows_the_text_of_its_visual_neighbours_as_the_site_does(tmp_path):
+    from ml.vectors import VectorLayout
+
+    data = make_dataset(tmp_path)
+    features = LabelFeatures(data)
+    image, text = features.image(input_size=128, pooling="avg"), features.text()
+    method = evaluate.OursMethod(image, text, data, evaluate.OursSettings())
+    layout = VectorLayout(image.shape[1], text.shape[1], 0.7)
+    query = 7
+    photo_only = layout.photo_only(image[[query]])[0]
+    by_image = (method.x @ photo_only).astype(np.float64)
+    by_image[query] = -np.inf
+    near = np.argsort(-by_image, kind="stable")[: method.s.impute_neighbours]
+
+    site = layout.borrow_text(photo_only, method.x[near])  # ItemEncoder.with_borrowed_text on the site
+    assert np.allclose(method.photo_vectors([query])[0], site, atol=1e-5)
+    assert not np.allclose(site, photo_only, atol=1e-3)  # the borrowed text changed the vector
+
+
+def test_python_m_ml_evaluate_is_the_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "ml.evaluate", "--help"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Offline evaluation of recommendation quality" in done.stdout
+    assert "--queries" in done.stdout
 
 
 def test_run_reports_every_metric_for_every_config(tmp_path):

@@ -2,7 +2,15 @@
 import numpy as np
 import pytest
 
-from ml.gender import GenderProbe, closet_gender, train_probe
+from ml.gender import (
+    GenderProbe,
+    ProbeFileError,
+    closet_gender,
+    fit_probe,
+    load_probe,
+    save_probe,
+    train_probe,
+)
 
 CLASSES = ("Boys", "Girls", "Men", "Unisex", "Women")
 
@@ -90,3 +98,72 @@ def test_posterior_is_a_distribution(probe):
     posterior = closet_gender(probe, photos("Boys", 3)).posterior
     assert sum(posterior.values()) == pytest.approx(1.0)
     assert max(posterior, key=posterior.get) == "Boys"
+
+
+# --- the fitting policy and the probe file ------------------------------------------------------------------------
+
+
+def test_fit_probe_keeps_a_probe_that_tells_the_genders_apart():
+    x, y = separable(40, seed=0)
+
+    probe = fit_probe(x, y)
+
+    assert probe is not None and probe.classes == CLASSES and probe.balanced_accuracy > 0.9
+
+
+def test_fit_probe_gives_none_for_vectors_that_say_nothing_of_gender():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(200, 5)).astype(np.float32)
+    y = [CLASSES[i % 2] for i in range(200)]
+
+    assert fit_probe(x, y) is None
+
+
+def test_fit_probe_gives_none_with_one_gender_worth_learning():
+    x, y = separable(40, seed=0)
+    y = [label if label == "Men" else "" for label in y]
+
+    assert fit_probe(x, y) is None
+
+
+def test_unlabelled_items_are_not_learnt_from():
+    x, y = separable(40, seed=0)
+    y = ["" if label == "Unisex" else label for label in y]
+
+    assert "Unisex" not in fit_probe(x, y).classes
+
+
+def test_a_saved_probe_loads_with_the_same_answers(probe, tmp_path):
+    x, _ = separable(seed=7)
+
+    loaded = load_probe(save_probe(probe, tmp_path / "probe.npz"))
+
+    assert loaded.classes == probe.classes and np.array_equal(loaded.log_proba(x), probe.log_proba(x))
+
+
+def test_a_probe_file_remembers_its_held_out_accuracy(tmp_path):
+    x, y = separable(40, seed=0)
+    probe = fit_probe(x, y)
+
+    assert load_probe(save_probe(probe, tmp_path / "probe.npz")).balanced_accuracy == probe.balanced_accuracy
+
+
+def test_a_probe_file_written_before_the_meta_entry_still_loads(probe, tmp_path):
+    path = tmp_path / "old.npz"
+    np.savez(path, classes=np.asarray(probe.classes), weights=probe.weights, bias=probe.bias, mean=probe.mean,
+             scale=probe.scale)
+
+    assert load_probe(path).classes == probe.classes
+
+
+def test_a_garbled_probe_file_is_a_probe_file_error(tmp_path):
+    path = tmp_path / "probe.npz"
+    path.write_bytes(b"not a zip")
+
+    with pytest.raises(ProbeFileError):
+        load_probe(path)
+
+
+def test_a_missing_probe_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_probe(tmp_path / "absent.npz")

@@ -61,7 +61,10 @@ def test_the_index_rebuild_saves_the_probe_beside_the_index(inventory):
 
 
 def test_a_request_never_trains_the_probe(inventory, alice, monkeypatch):
-    monkeypatch.setattr(closet_traits, "train_probe", lambda *a, **kw: pytest.fail("trained in a request"))
+    import ml.gender
+
+    monkeypatch.setattr(ml.gender, "train_probe", lambda *a, **kw: pytest.fail("trained in a request"))
+    monkeypatch.setattr(ml.gender, "fit_probe", lambda *a, **kw: pytest.fail("fitted in a request"))
     closet(alice, "Women", 10, seed=11)
 
     assert closet_gender_filter(user=alice, index=current_index()) == frozenset({"Women", "Unisex"})
@@ -98,14 +101,24 @@ def test_an_inventory_of_one_gender_gives_no_probe_and_no_filter(alice):
     assert closet_gender_filter(user=alice, index=current_index()) is None
 
 
+ITEM_VERSION = "item:img:efficientnet_lite0:96:avg:0123456789ab|txt:all-MiniLM-L6-v2:0123456789ab|w=0.70"
+
+
 def test_the_probe_reads_the_image_block_of_item_encoder_vectors():
-    image = np.array([[3.0, 4.0]], dtype=np.float32)
-    text = np.ones((1, closet_traits.TEXT_DIM), dtype=np.float32)
+    image = np.zeros((1, 1280), dtype=np.float32)
+    image[0, :2] = [3.0, 4.0]
+    text = np.ones((1, 384), dtype=np.float32)
     vectors = np.concatenate([image, text], axis=1)
 
-    out = closet_traits.probe_input(vectors, "item:img:x|txt:y|w=0.70")
+    out = closet_traits.probe_input(vectors, ITEM_VERSION)
 
-    assert np.allclose(out, [[0.6, 0.8]])
+    assert out.shape == (1, 1280) and np.allclose(out[0, :2], [0.6, 0.8]) and not np.any(out[0, 2:])
+
+
+def test_the_probe_reads_the_whole_vector_of_other_encoders():
+    vectors = np.array([[3.0, 4.0, 0.0]], dtype=np.float32)
+
+    assert np.allclose(closet_traits.probe_input(vectors, "test-v1"), [[0.6, 0.8, 0.0]])
 
 
 def test_for_you_shows_a_womens_closet_only_womens_and_unisex_items(inventory, alice):

@@ -1,0 +1,40 @@
+"""Offline evaluation of recommendation quality on a styles-format dataset.
+
+``python -m ml.evaluate --data DIR --out var/eval.json`` scores several configurations in one run on three tasks:
+find-similar from a photo, recommendations for synthetic wardrobes (named and photo-only), and kNN auto-tagging;
+and it times them. Embeddings are cached under ``--cache`` (default var/embeddings/) keyed by model version and
+the checksum of each image (or text), so configurations that share an encoder embed once and a second run embeds
+nothing. docs/evaluation.md explains the tasks, the numbers and what we concluded from them.
+
+One module per concern, each importing only the ones before it:
+
+- ``data``: the dataset as label arrays, the sampled queries and synthetic wardrobes, the tasks' list lengths;
+- ``features``: image and text embeddings of every item, cached on disk;
+- ``methods``: the method interface and the references (random, cosine kNN, the main reference);
+- ``ours``: the product's own code path (ml.vectors, ml.ranking, ml.index, ml.gender) over the same items;
+- ``configs``: the named configurations;
+- ``scoring``: the metrics of one configuration and a whole run;
+- ``report``: the markdown table and the spread over seeds;
+- ``cli``: ``python -m ml.evaluate`` (``__main__``).
+
+The names below are the package's public interface (tests and scripts import them from ``ml.evaluate``).
+"""
+from ml.evaluate.cli import main
+from ml.evaluate.configs import DEFAULT_CONFIGS, ConfigSpec, config_specs
+from ml.evaluate.data import (AUTOTAG_NEIGHBOURS, K_RECOMMEND, K_SIMILAR, Dataset, Wardrobe, load_dataset, personas,
+                              sample_queries, sample_wardrobes)
+from ml.evaluate.features import EmbeddingCache, PooledFeatures, file_checksum, text_checksum
+from ml.evaluate.methods import ClosetspaceMethod, CosineKnnMethod, Method, RandomMethod
+from ml.evaluate.ours import GENDER_MIN_SHARE, SIMILAR_DUPLICATE, USAGE_MIN_SHARE, OursMethod, OursSettings
+from ml.evaluate.report import TABLE_COLUMNS, aggregate, markdown_table
+from ml.evaluate.scoring import evaluate_config, run, score_similar, score_wardrobes
+from ml.vectors import unit_rows as normalise_rows  # the name the harness had before ml.vectors owned it
+
+__all__ = [
+    "AUTOTAG_NEIGHBOURS", "DEFAULT_CONFIGS", "GENDER_MIN_SHARE", "K_RECOMMEND", "K_SIMILAR", "SIMILAR_DUPLICATE",
+    "TABLE_COLUMNS", "USAGE_MIN_SHARE", "ClosetspaceMethod", "ConfigSpec", "CosineKnnMethod", "Dataset",
+    "EmbeddingCache", "Method", "OursMethod", "OursSettings", "PooledFeatures", "RandomMethod", "Wardrobe",
+    "aggregate", "config_specs", "evaluate_config", "file_checksum", "load_dataset", "main", "markdown_table",
+    "normalise_rows", "personas", "run", "sample_queries", "sample_wardrobes", "score_similar", "score_wardrobes",
+    "text_checksum",
+]

@@ -1,0 +1,251 @@
+"""``ours``: the product's own code path run over the evaluation's items.
+
+The item vectors are blended, split and completed with borrowed text by ``ml.vectors.VectorLayout`` (what
+``ml.encoders.ItemEncoder`` and the site use), searched by ``ml.index.ExactIndex`` and ranked by ``ml.ranking``; the
+closet's gender comes from ``ml.gender`` over the image block of the closet's vectors, as recommender.closet_traits
+reads it. Nothing here re-implements that maths, so the numbers measure the product, not a copy of it.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ml.autotag import Suggestion, consensus, suggest_tags
+from ml.evaluate.data import AUTOTAG_NEIGHBOURS, Dataset, Wardrobe
+from ml.evaluate.methods import Method, top_k
+from ml.vectors import VectorLayout, borrowed_text, unit_rows
+
+if TYPE_CHECKING:
+    from ml.gender import GenderProbe
+    from ml.ranking import ItemTable, Profile
+
+GENDER_MIN_SHARE = 0.5  # of the non-Unisex votes of a closet's photos, for the gender filter
+USAGE_MIN_SHARE = 0.5
+SIMILAR_DUPLICATE = 0.99  # ml.ranking.similar_to's default duplicate_threshold
+
+
+@dataclass
+class OursSettings:
+    """The knobs of ``ours``; the defaults are what docs/evaluation.md concluded."""
+
+    input_size: int = 96
+    pooling: str = "avg"
+    image_weight: float = 0.7
+    sigma: float = 0.3
+    mmr_lambda: float = 0.7
+    max_clusters: int = 5
+    exploration: float = 0.1
+    impute_neighbours: int = 10
+    tag_filter: bool = True
+    usage_filter: bool = False  # the closet's usage (auto-tag consensus) filters too: not in the product
+    gender_rule: str = "probe"  # "probe": ml.gender over the closet's vectors; "vote": auto-tag votes (before)
+    probe_features: str = "image"  # "image": the image block of the vectors; "item": the whole blended vectors
+
+
+class OursMethod(Method):
+    """The project's pipeline: ``ml.ranking.recommend`` and ``ml.ranking.similar_to`` over an exact index of
+    item vectors blended by ``ml.vectors.VectorLayout`` (unit blocks, sqrt(w) and sqrt(1 - w)), as the site does.
+
+    A photo without a name borrows the text of its visual neighbours (``ml.vectors.borrowed_text`` of the
+    ``impute_neighbours`` nearest images, as the site's find-similar does); the closet's gender
+    (``ml.gender.closet_gender`` over a probe trained on the image blocks of the items no query or wardrobe of the
+    run uses) filters the pool, as recommender.closet_traits does on the site. ``usage_filter`` adds the usage the
+    closet's auto-tags agree on (``ml.autotag.consensus``; not on the site: ml.ranking has no usage field).
+    """
+
+    name = "ours"
+
+    def __init__(self, image: np.ndarray, text: np.ndarray, data: Dataset, settings: OursSettings) -> None:
+        from ml.index import ExactIndex
+
+        self.s = settings
+        self.data = data
+        self.image = image
+        self.text = text
+        # The block sizes are those of the vectors the features hand over (the encoders' own dims).
+        self.layout = VectorLayout(image.shape[1], text.shape[1], settings.image_weight)
+        self.x = self.combine(image, text)
+        self.index = ExactIndex(np.arange(len(self.x)), self.x, model_version="eval")
+        self._closets: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, dict[str, Any], Profile]] = {}
+        self._table: ItemTable | None = None
+        self.probe: GenderProbe | None = None
+        self.probe_s = 0.0
+        self.closets_s = 0.0
+        self.n_closets = 0
+
+    def prepare(self, *, evaluation_items: np.ndarray, wardrobes: Sequence[Wardrobe] = ()) -> None:
+        if self.s.tag_filter and self.s.gender_rule == "probe":
+            from ml.gender import train_probe
+
+            started = time.perf_counter()
+            train = np.setdiff1d(np.arange(len(self.x)), evaluation_items)
+            self.probe = train_probe(self._probe_input(self.x[train]), list(self.data.gender[train]))
+            self.probe_s = time.perf_counter() - started
+        started = time.perf_counter()
+        self._prepare_closets(wardrobes)
+        self.closets_s = time.perf_counter() - started
+        self.n_closets = 2 * len(wardrobes)
+
+    def _prepare_closets(self, wardrobes: Sequence[Wardrobe]) -> None:
+        """Every closet's vectors (named and photo-only), filter tags and profile, in batches: the same answers as
+        one closet at a time (``_closet``), without reading the whole matrix once per closet."""
+        from ml.ranking import build_profile
+
+        if not wardrobes:
+            return
+        rows = np.concatenate([np.asarray(w.items, dtype=np.int64) for w in wardrobes])
+        owner = np.repeat(np.arange(len(wardrobes)), [len(w.items) for w in wardrobes])
+        groups = [np.asarray(w.items, dtype=np.int64) for w in wardrobes]
+        photo = self.photo_vectors(rows, exclude_groups=[groups[o] for o in owner])
+        for named, vectors in ((True, self.x[rows]), (False, photo)):
+            tags = self._batch_tags(vectors, rows, [groups[o] for o in owner], owner, len(wardrobes))
+            for j, w in enumerate(wardrobes):
+                v = vectors[owner == j]
+                profile = build_profile(unit_rows(v), max_clusters=self.s.max_clusters)
+                self._closets[(w.items, named)] = (v, tags[j] if self.s.tag_filter else {}, profile)
+
+    def _probe_input(self, vectors: np.ndarray) -> np.ndarray:
+        """What the gender probe reads of item vectors: their unit image block (recommender.closet_traits'
+        probe_input), or the whole vectors for the ``ours-itemprobe`` variant."""
+        return self.layout.image_block(vectors) if self.s.probe_features == "image" else vectors
+
+    def combine(self, image: np.ndarray, text: np.ndarray) -> np.ndarray:
+        """Unit item vectors from unit image and text blocks, blended as ``ItemEncoder`` does."""
+        return self.layout.blend(image, text)
+
+    def photo_vectors(self, photos: Sequence[int] | np.ndarray, *, exclude: Sequence[int] = (),
+                      exclude_groups: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """Item vectors for photos of ``photos`` (item positions) with no name: text imputed from the nearest other
+        images, never from ``exclude`` (or, per row, ``exclude_groups[i]``: the rest of that photo's closet)."""
+        rows = np.asarray(photos)
+        img = self.image[rows]
+        if self.s.impute_neighbours <= 0 or self.s.image_weight >= 1:
+            return self.layout.photo_only(img)
+        out = np.empty((len(rows), self.x.shape[1]), dtype=np.float32)
+        for start in range(0, len(rows), self.chunk):
+            part = rows[start : start + self.chunk]
+            scores = img[start : start + len(part)] @ self.image.T
+            scores[np.arange(len(part)), part] = -np.inf
+            if len(exclude):
+                scores[:, np.asarray(exclude)] = -np.inf
+            if exclude_groups is not None:
+                for i, group in enumerate(exclude_groups[start : start + len(part)]):
+                    scores[i, group] = -np.inf
+            near = top_k(scores, self.s.impute_neighbours)
+            out[start : start + len(part)] = self.combine(img[start : start + len(part)],
+                                                          borrowed_text(self.text[near]))
+        return out
+
+    def similar(self, queries: np.ndarray, *, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``ml.ranking.similar_to`` per query; many queries go through the index in batches, with the same rule
+        (the source and exact copies, cosine above SIMILAR_DUPLICATE, left out) and similar_to as the fallback."""
+        from ml.ranking import similar_to
+
+        idx = np.zeros((len(queries), k), dtype=np.int64)
+        dist = np.ones((len(queries), k), dtype=np.float32)
+        for start in range(0, len(queries), self.chunk):
+            rows = queries[start : start + self.chunk]
+            vectors = self.photo_vectors(rows)
+            batch = self.index.query_batch(vectors, k * 3) if len(rows) > 1 else [None]
+            for offset, (q, vector, neighbours) in enumerate(zip(rows, vectors, batch)):
+                found = [(int(i), d * d / 2.0) for i, d in neighbours or []
+                         if int(i) != int(q) and 1.0 - d * d / 2.0 <= SIMILAR_DUPLICATE][:k]
+                if len(found) < k:
+                    found = [(r.item_id, 1.0 - r.score) for r in similar_to(self.index, vector, source_id=int(q), k=k)]
+                idx[start + offset, : len(found)] = [i for i, _ in found]
+                dist[start + offset, : len(found)] = [max(0.0, d) for _, d in found]
+        return idx, dist
+
+    def closet_tags(self, vectors: np.ndarray, items: Sequence[int]) -> dict[str, Any]:
+        """The genders the closet's filter admits (None: any) and the usage most of its garments suggest."""
+        rows = np.asarray(items, dtype=np.int64)
+        return self._batch_tags(vectors, rows, [rows] * len(rows), np.zeros(len(rows), dtype=np.int64), 1)[0]
+
+    def _batch_tags(self, vectors: np.ndarray, rows: np.ndarray, exclude_groups: Sequence[np.ndarray],
+                    owner: np.ndarray, n_closets: int) -> list[dict[str, Any]]:
+        """Closet tags of many closets at once: row i of ``vectors`` is photo ``rows[i]`` of closet ``owner[i]``,
+        whose auto-tag neighbours leave out ``exclude_groups[i]`` (the closet's own items)."""
+        if not self.s.tag_filter:
+            return [{} for _ in range(n_closets)]
+        suggestions: list[list[Suggestion]] = [[] for _ in range(n_closets)]
+        for start in range(0, len(rows), self.chunk):
+            scores = vectors[start : start + self.chunk] @ self.x.T
+            for i, group in enumerate(exclude_groups[start : start + self.chunk]):
+                scores[i, group] = -np.inf
+            near = top_k(scores, AUTOTAG_NEIGHBOURS)
+            for i, row in enumerate(near):
+                suggestions[owner[start + i]].append(
+                    suggest_tags([self.data.labels(j) for j in row], np.maximum(1 - scores[i, row], 0),
+                                 fields=("gender", "usage")))
+        out = []
+        for j in range(n_closets):
+            usage = consensus(suggestions[j], "usage", min_share=USAGE_MIN_SHARE)
+            if self.s.gender_rule == "probe":
+                if self.probe is None:
+                    raise RuntimeError("OursMethod.prepare() trains the gender probe before any recommendation")
+                from ml.gender import closet_gender
+
+                mine = owner == j
+                call = closet_gender(self.probe, self._probe_input(vectors[mine]))
+                out.append({"genders": call.genders, "usage": usage, "call": call.hypothesis})
+            else:
+                gender = consensus(suggestions[j], "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"})
+                out.append({"genders": frozenset({gender, "Unisex"}) if gender else None, "usage": usage})
+        return out
+
+    def closet_calls(self) -> dict[str, dict[str, float]]:
+        """Share of the prepared closets per gender call (ml.gender hypotheses: a gender, a side, "unsure",
+        "mixed"), named and photo-only: how often the filter plays safe with Unisex only."""
+        out: dict[str, dict[str, float]] = {}
+        for named, label in ((True, "named"), (False, "photo_only")):
+            calls = Counter(tags.get("call", "") for (_, n), (_, tags, _) in self._closets.items() if n == named)
+            total = sum(calls.values())
+            if total:
+                out[label] = {c: v / total for c, v in sorted(calls.items())}
+        return out
+
+    def _item_table(self) -> ItemTable:
+        """Usage (in the category slot) and gender of every item as ml.ranking.ItemTable columns, built once: the
+        filters then cost a few array operations per candidate list, as on the site."""
+        from ml.ranking import ItemTable
+
+        if self._table is None:
+            n = len(self.data)
+            self._table = ItemTable(np.arange(n), categories=list(self.data.usage), prices=[None] * n,
+                                    sizes=[()] * n, genders=list(self.data.gender))
+        return self._table
+
+    def _closet(self, wardrobe: Wardrobe, named: bool) -> tuple[np.ndarray, dict[str, Any], Profile]:
+        """The closet's vectors, auto-tags and profile: what a site computes once per upload (and caches), not once
+        per refresh. ``prepare`` computes them for the run's wardrobes in batches; any other is computed here."""
+        from ml.ranking import build_profile
+
+        key = (wardrobe.items, named)
+        if key not in self._closets:
+            items = list(wardrobe.items)
+            vectors = self.x[items] if named else self.photo_vectors(items, exclude=items)
+            tags = self.closet_tags(vectors, items) if self.s.tag_filter else {}
+            profile = build_profile(unit_rows(vectors), max_clusters=self.s.max_clusters)
+            self._closets[key] = (vectors, tags, profile)
+        return self._closets[key]
+
+    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
+        from ml.ranking import Filters, recommend
+
+        items = list(wardrobe.items)
+        vectors, tags, profile = self._closet(wardrobe, named)
+        filters, info = None, None
+        if self.s.tag_filter:
+            # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
+            usage = tags["usage"] if self.s.usage_filter else ""
+            filters = Filters(genders=tags["genders"], categories=frozenset({usage}) if usage else None)
+            info = self._item_table()
+        found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, sigma=self.s.sigma,
+                          rng=rng, mmr_lambda=self.s.mmr_lambda, max_clusters=self.s.max_clusters,
+                          exploration=self.s.exploration, profile=profile)
+        return np.array([r.item_id for r in found], dtype=np.int64)

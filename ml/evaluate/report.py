@@ -1,0 +1,66 @@
+"""The report: the markdown table of a run (configurations as columns) and the spread over several seeds."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ml import metrics
+
+
+TABLE_COLUMNS = [
+    ("find_similar", "p10_articletype", "FS P@10 type"),
+    ("find_similar", "p10_articletype_colour", "FS P@10 type+colour"),
+    ("find_similar", "map10_articletype", "FS mAP@10"),
+    ("wardrobe_photo_only", "persona_precision", "WP persona"),
+    ("wardrobe_photo_only", "palette_precision", "WP palette"),
+    ("wardrobe_photo_only", "gender_violations", "WP gender viol."),
+    ("wardrobe_photo_only", "heldout_recall20", "WP recall@20"),
+    ("wardrobe_photo_only", "distinct_articletypes", "WP types"),
+    ("wardrobe_photo_only", "refresh_overlap", "WP refresh overlap"),
+    ("wardrobe_named", "persona_precision", "WN persona"),
+    ("wardrobe_named", "palette_precision", "WN palette"),
+    ("wardrobe_named", "gender_violations", "WN gender viol."),
+    ("wardrobe_named", "heldout_recall20", "WN recall@20"),
+    ("wardrobe_named", "refresh_overlap", "WN refresh overlap"),
+    ("autotag", "articletype_top1", "tag type top-1"),
+    ("autotag", "colour_top1", "tag colour top-1"),
+    ("cost", "embed_s_per_1000", "embed s/1k"),
+    ("cost", "similar_query_ms_p50", "FS ms p50"),
+    ("cost", "similar_query_ms_p99", "FS ms p99"),
+    ("cost", "recommend_ms_p50", "rec ms p50"),
+    ("cost", "recommend_ms_p99", "rec ms p99"),
+    ("cost", "closet_ms", "closet ms"),
+]
+
+
+def _fmt(value: float | dict[str, float] | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return f"{value['mean']:.3f} ± {value['std']:.3f}"
+    return f"{value:.3f}" if abs(value) < 100 else f"{value:.0f}"
+
+
+def markdown_table(configs: dict) -> str:
+    """Configurations as columns, metrics as rows (20 metrics do not fit across a page)."""
+    names = list(configs)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for section, key, label in TABLE_COLUMNS:
+        cells = [_fmt(configs[n].get(section, {}).get(key)) for n in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def aggregate(runs: Sequence[dict]) -> dict:
+    """Per config and metric: mean, std, min, max over the seeds' runs."""
+    out: dict = {}
+    for name in runs[0]["configs"]:
+        out[name] = {}
+        for section, values in runs[0]["configs"][name].items():
+            if not isinstance(values, dict):
+                continue
+            out[name][section] = {}
+            for key in values:
+                series = [r["configs"][name][section][key] for r in runs]
+                if all(isinstance(v, (int, float)) for v in series):
+                    out[name][section][key] = metrics.spread([float(v) for v in series])
+    return out

@@ -1,0 +1,42 @@
+"""From a wardrobe's vectors to a ranked, filtered, diverse and explained list of items.
+
+The steps of :func:`recommend`, each stated with its maths in the module that owns it:
+
+1. **Profile** (``profile.build_profile``): the wardrobe's mean, or k centroids by seeded k-means when the closet
+   spans several styles (k by silhouette); likes pull the centroids, dislikes push them.
+2. **Noise** (``profile.add_noise``): each centroid moves by Gaussian noise of expected norm ``sigma`` before
+   querying, so a refresh shows something new; a seeded generator reproduces a list exactly.
+3. **Over-fetch and filter** (``queries.recommend``, ``items.Filters`` / ``items.ItemTable``): ``k * overfetch``
+   candidates per centroid, then category, price, size, gender, excluded and owned ids, from item metadata the
+   caller passes as a mapping, a callable or an ItemTable (ml/ knows no database).
+4. **Near-duplicates** of owned items are dropped; 5. **maximal marginal relevance** picks the list, with an
+   ``exploration`` share from further down; 6. every result names the owned item it is closest to and its cluster.
+
+``similar_to`` ("similar to this") and ``pairs_with`` ("pairs with this", round-robin over ``COMPLEMENTS``) query
+around one item. All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
+name is importable from ``ml.ranking`` itself, as before the split into ``items``, ``profile`` and ``queries``.
+"""
+from __future__ import annotations
+
+from ml.ranking.items import COMPLEMENTS, Filters, ItemInfo, ItemInfoSource, ItemTable
+from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
+from ml.ranking.queries import Recommendation, mmr, pairs_with, recommend, similar_to, vectors_of
+
+__all__ = [
+    "COMPLEMENTS",
+    "Filters",
+    "ItemInfo",
+    "ItemInfoSource",
+    "ItemTable",
+    "Profile",
+    "Recommendation",
+    "add_noise",
+    "build_profile",
+    "kmeans",
+    "mmr",
+    "pairs_with",
+    "recommend",
+    "silhouette",
+    "similar_to",
+    "vectors_of",
+]
