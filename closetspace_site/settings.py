@@ -167,8 +167,9 @@ CACHES = {
     )
 }
 # Sessions read through the cache (Redis in a deployment) and written through to the database: a page view costs
-# no session query, and a cache flush logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# no session query, and a cache flush logs nobody out. An unreachable cache falls back to the database
+# (closetspace_site/sessions.py): an outage costs a query per request, never the page.
+SESSION_ENGINE = "closetspace_site.sessions"
 
 # Celery: CELERY_BROKER_URL unset -> tasks run in-process (eager), so the embedded default needs no broker.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
