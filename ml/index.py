@@ -20,6 +20,8 @@ On-disk layout of an index folder (written by :meth:`AnnoyVectorIndex.build`, re
 Annoy maps a file with mmap and trusts it: a truncated or garbled file can crash or hang the process. So a folder is
 verified against meta.json (sizes, then sha256) before Annoy opens anything, and anything wrong raises
 :class:`IndexLoadError`. :func:`load_index` turns those errors into an :class:`ExactIndex` with a logged reason.
+A folder is written once, so a file that changes after it was verified is damage: a loaded index remembers each
+file's stat (:func:`verify_mapped` compares it, a few microseconds), and a caller that finds it changed loads again.
 """
 from __future__ import annotations
 
@@ -310,11 +312,14 @@ class AnnoyVectorIndex(_HeldVectors):
 
     kind = "annoy"
 
-    def __init__(self, folder: Path, meta: dict, *, search_k: int | None, overfetch: int | None) -> None:
+    def __init__(
+        self, folder: Path, meta: dict, *, search_k: int | None, overfetch: int | None, stamp: tuple | None = None
+    ) -> None:
         import annoy
 
         self.folder = folder
         self.meta = meta
+        self.files_stamp = stamp if stamp is not None else files_stamp(folder, meta)
         self.model_version: str = meta["model_version"]
         self.dim: int = int(meta["dim"])
         self.metric: str = meta["metric"]
@@ -449,9 +454,10 @@ class AnnoyVectorIndex(_HeldVectors):
             raise IndexVersionMismatch(
                 f"{folder}: built for model version {meta['model_version']!r}, expected {expected_version!r}"
             )
+        stamp = files_stamp(folder, meta)  # before verifying: a write during the checksums then shows as a change
         verify_folder(folder, meta, checksums=verify_checksums)
         try:
-            return cls(folder, meta, search_k=search_k, overfetch=overfetch)
+            return cls(folder, meta, search_k=search_k, overfetch=overfetch, stamp=stamp)
         except IndexLoadError:
             raise
         except (OSError, ValueError, KeyError) as exc:
@@ -525,6 +531,27 @@ def verify_folder(folder: Path | str, meta: dict, *, checksums: bool = True) -> 
         for name, expect in meta["files"].items():
             if _sha256(folder / name) != expect["sha256"]:
                 raise IndexLoadError(f"{folder}: {name} fails its sha256 check (corrupt)")
+
+
+def files_stamp(folder: Path | str, meta: dict) -> tuple:
+    """Size, inode, mtime and ctime of each file the metadata names (ctime moves on any write, even one whose mtime
+    was put back). A missing file stamps as None."""
+    out = []
+    for name in sorted(meta["files"]):
+        try:
+            st = os.stat(Path(folder) / name)
+        except OSError:
+            out.append((name, None))
+            continue
+        out.append((name, (st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)))
+    return tuple(out)
+
+
+def verify_mapped(index: AnnoyVectorIndex) -> None:
+    """Raise IndexLoadError when a file of this loaded index changed, moved or vanished since it was verified:
+    Annoy and the vector memmap read the files as they are now, so an in-place write corrupts answers silently."""
+    if files_stamp(index.folder, index.meta) != index.files_stamp:
+        raise IndexLoadError(f"{index.folder}: files changed on disk after they were verified and mapped")
 
 
 Fallback = tuple[np.ndarray, np.ndarray] | Callable[[], tuple[np.ndarray, np.ndarray]]
