@@ -6,20 +6,13 @@ templates/jinja2/ and receive plain data: per-item URLs are built before renderi
 """
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.templatetags.static import static
-from django.urls import reverse
 from jinja2 import Environment
 
 from recommender.templatetags.recommender_extras import money
-
-
-@functools.cache
-def url(name: str) -> str:
-    """``{% url name %}`` for routes without arguments, reversed once per process."""
-    return reverse(name)
+from wardrobe.http import url
 
 
 def environment(**options: Any) -> Environment:

@@ -190,7 +190,9 @@ EMBEDDING_TASK_SOFT_TIME_LIMIT = env.int("EMBEDDING_TASK_SOFT_TIME_LIMIT", defau
 EMBEDDING_TASK_TIME_LIMIT = env.int("EMBEDDING_TASK_TIME_LIMIT", default=300)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)  # items per embed_items job
 EMBEDDING_STALE_AFTER_SECONDS = env.int("EMBEDDING_STALE_AFTER_SECONDS", default=600)
-EMBEDDING_SWEEP_SECONDS = env.int("EMBEDDING_SWEEP_SECONDS", default=300)
+# The sweepers re-queue rows pending longer than EMBEDDING_STALE_AFTER_SECONDS or processing longer than the job's
+# hard time limit (its worker died); every minute, so a lost job waits about a minute past those.
+EMBEDDING_SWEEP_SECONDS = env.int("EMBEDDING_SWEEP_SECONDS", default=60)
 # Worker processes load the encoder at start, so the first upload is as fast as the rest.
 EMBEDDING_PRELOAD = env.bool("EMBEDDING_PRELOAD", default=True)
 # Index lifecycle: rebuild period, how long replaced versions stay on disk, and whether a web process rebuilds a

@@ -17,13 +17,12 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from markupsafe import Markup
 
-from closetspace_site.jinja2 import url
 from recommender.forms import RecommendationFilterForm
 from recommender.models import InventoryItem
 from recommender.recommendations import RecommendationCard, RecommendationPage
 from recommender.templatetags.recommender_extras import money
 from wardrobe import taxonomy
-from wardrobe.http import url_for_pk
+from wardrobe.http import url, url_for_pk
 
 
 @dataclass(frozen=True)

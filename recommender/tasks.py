@@ -1,8 +1,10 @@
 """Celery tasks of the recommender: thin wrappers over recommender.services.
 
+Producers queue them by name (``common.jobs``); RecommenderConfig.ready() imports this module so every process,
+eager ones included, has them registered.
+
 `embed_items` runs on the "embedding" queue (settings.CELERY_TASK_ROUTES); the others on "default".
 """
-import logging
 from datetime import timedelta
 
 from celery import Task, shared_task
@@ -10,9 +12,6 @@ from django.conf import settings
 
 from recommender import services
 from wardrobe.tasks import EMBEDDING_TASK_OPTIONS
-
-logger = logging.getLogger(__name__)
-
 
 
 class EmbedItemsTask(Task):
@@ -36,8 +35,12 @@ def rebuild_index(force: bool = False) -> str | None:
 
 @shared_task
 def requeue_stale_items() -> int:
-    """Beat: queue again inventory items left pending longer than EMBEDDING_STALE_AFTER_SECONDS."""
-    return services.queue_pending_items(older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS))
+    """Beat: queue again inventory items left pending longer than EMBEDDING_STALE_AFTER_SECONDS or processing longer
+    than the job's hard time limit (EMBEDDING_TASK_TIME_LIMIT)."""
+    return services.requeue_stale_items(
+        pending_older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS),
+        processing_older_than=timedelta(seconds=settings.EMBEDDING_TASK_TIME_LIMIT),
+    )
 
 
 @shared_task(acks_late=True, time_limit=3600)

@@ -21,3 +21,19 @@ def empty_cache():
     cache.clear()
     forget_content()
     yield
+
+
+@pytest.fixture
+def broker_down():
+    """This process's Celery app, not eager, pointed at a port nothing listens on: every publish fails, so queued
+    jobs stay queued nowhere (and no model runs in the test)."""
+    from celery import current_app as app
+
+    # The app reads Django settings with the CELERY_ namespace, so overrides take the prefixed names.
+    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER")
+    saved = {k: app.conf.get(k) for k in keys}
+    app.conf.update(CELERY_BROKER_URL="redis://127.0.0.1:1/0", CELERY_TASK_ALWAYS_EAGER=False)
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    app.conf.update(saved)
+    app._pool, app.amqp._producer_pool = None, None

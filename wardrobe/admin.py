@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path, reverse
@@ -85,7 +84,5 @@ class GarmentAdmin(admin.ModelAdmin):
     @admin.action(description="Re-compute the embedding of the selected garments")
     def requeue_embedding(self, request: HttpRequest, queryset: QuerySet[Garment]) -> None:
         for garment in queryset:
-            garment.reset_embedding()
-            gid = garment.pk
-            transaction.on_commit(lambda gid=gid: services.queue_embedding(garment_id=gid))
+            services.garment_retry(garment=garment)
         self.message_user(request, f"Queued {queryset.count()} garment(s) for embedding.", messages.SUCCESS)

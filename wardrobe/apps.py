@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WardrobeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "wardrobe"
+
+    def ready(self) -> None:
+        # Register the tasks in every process: jobs are queued by name (common.jobs), and in eager mode (no broker)
+        # only a registered task runs; an unknown name would go to send_task and never run.
+        from wardrobe import tasks  # noqa: F401

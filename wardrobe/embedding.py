@@ -7,14 +7,13 @@ and inventory vectors always come from the same model.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import time
 from enum import Enum
 
 import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
@@ -65,13 +64,42 @@ def garment_text(garment: Garment) -> str:
     )
 
 
+class PhaseTimer:
+    """Seconds spent per phase of one job, for its single log line (zulip's thumbnail worker does the same)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
+
+    def __str__(self) -> str:
+        return " ".join(f"{phase}={seconds:.3f}s" for phase, seconds in self.seconds.items())
+
+
 def embed_garment(*, garment_id: int) -> Outcome:
     """Embed one garment: pending|processing -> processing -> ready, or failed with a message the user can read.
 
     Idempotent: a garment that already holds a vector of the current model version is left alone. Transient errors
-    (storage or database hiccups) propagate so the task retries; permanent ones mark the garment failed.
+    (storage or database hiccups) propagate so the task retries; permanent ones mark the garment failed. Logs one
+    line per job: the id, the outcome and the seconds of each phase.
     """
+    timer = PhaseTimer()
+    label = "error"  # a transient error propagates to the task's retry
+    try:
+        outcome = _embed_garment(garment_id, timer)
+        label = outcome.value
+    finally:
+        logger.info("embed_garment garment=%s outcome=%s %s", garment_id, label, timer)
+    return outcome
+
+
+def _embed_garment(garment_id: int, timer: PhaseTimer) -> Outcome:
     encoder = get_encoder()
+    timer.lap("model")
     with transaction.atomic():
         garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
         if garment is None:
@@ -81,8 +109,12 @@ def embed_garment(*, garment_id: int) -> Outcome:
         if garment.embedding_state == EmbeddingState.READY:
             garment.reset_embedding()
         garment.mark_processing()
+    timer.lap("lock")
     try:
-        vector = encoder.embed([read_stored_file(garment.image.name)], [garment_text(garment)])[0]
+        photo = read_stored_file(garment.image.name)
+        timer.lap("read")
+        vector = encoder.embed([photo], [garment_text(garment)])[0]
+        timer.lap("embed")
     except PERMANENT_ERRORS as exc:
         return _fail(garment_id, f"We could not analyse this photo: {exc}")
     with transaction.atomic():
@@ -90,6 +122,7 @@ def embed_garment(*, garment_id: int) -> Outcome:
         if garment is None or garment.embedding_state != EmbeddingState.PROCESSING:
             return Outcome.SUPERSEDED
         garment.mark_ready(np.ascontiguousarray(vector, dtype="<f4").tobytes(), encoder.version)
+    timer.lap("store")
     return Outcome.READY
 
 
@@ -106,30 +139,3 @@ def _fail(garment_id: int, message: str) -> Outcome:
 def embedding_gave_up(*, garment_id: int, error: str) -> None:
     """The task ran out of retries on a transient error: tell the user, who can retry."""
     _fail(garment_id, f"Style analysis kept failing ({error}). Try again in a moment.")
-
-
-def garment_retry(*, garment: Garment) -> Garment:
-    """Reset a failed garment to pending and queue its job again (the closet's retry button)."""
-    from wardrobe.services import queue_embedding
-
-    with transaction.atomic():
-        garment.reset_embedding()
-        garment_id = garment.pk
-        transaction.on_commit(lambda: queue_embedding(garment_id=garment_id))
-    return garment
-
-
-def requeue_stale_garments(*, older_than: timedelta) -> int:
-    """Queue again the garments left pending (or stuck processing) longer than ``older_than``: a lost message, or a
-    broker that was down at upload. The job is idempotent, so a duplicate costs one skipped run."""
-    from wardrobe.services import queue_embedding
-
-    cutoff = timezone.now() - older_than
-    ids = list(
-        Garment.objects.filter(
-            embedding_state__in=[EmbeddingState.PENDING, EmbeddingState.PROCESSING], updated_at__lte=cutoff
-        ).values_list("pk", flat=True)[:10_000]
-    )
-    for garment_id in ids:
-        queue_embedding(garment_id=garment_id)
-    return len(ids)

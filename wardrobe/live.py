@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from wardrobe import embedding, selectors
+from wardrobe import selectors, services
 from wardrobe.models import EmbeddingState, Garment
 
 MAX_IDS = 200
@@ -49,6 +49,6 @@ def garment_retry(request: HttpRequest, pk: int) -> JsonResponse:
         raise Http404 from exc
     if garment.embedding_state != EmbeddingState.FAILED:
         return JsonResponse({"error": "Only a failed analysis can be retried."}, status=409)
-    embedding.garment_retry(garment=garment)
+    services.garment_retry(garment=garment)
     garment.refresh_from_db(fields=["embedding_state", "embedding_error"])
     return JsonResponse({"garment": {str(garment.pk): _state(garment)}})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +21,22 @@ class EmbeddingState(models.TextChoices):
     PROCESSING = "processing", "Processing"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+
+
+def stuck_embeddings(*, pending_before: datetime, processing_before: datetime) -> models.Q:
+    """The rows whose job was lost: pending since before ``pending_before`` (the broker was down, or a message
+    vanished) or processing since before ``processing_before`` (the job's hard time limit has passed, so its worker
+    died). ``embedding_updated_at`` is when the state last changed; rows that never changed state count from
+    ``updated_at``. The state is indexed and few rows are unfinished, so the sweep reads only those."""
+
+    def since_before(moment: datetime) -> models.Q:
+        return models.Q(embedding_updated_at__lte=moment) | models.Q(
+            embedding_updated_at__isnull=True, updated_at__lte=moment
+        )
+
+    return models.Q(embedding_state=EmbeddingState.PENDING) & since_before(pending_before) | models.Q(
+        embedding_state=EmbeddingState.PROCESSING
+    ) & since_before(processing_before)
 
 
 class EmbeddedModel(models.Model):
@@ -48,7 +65,8 @@ class EmbeddedModel(models.Model):
     def mark_processing(self) -> None:
         self.embedding_state = EmbeddingState.PROCESSING
         self.embedding_error = ""
-        self.save(update_fields=["embedding_state", "embedding_error"])
+        self.embedding_updated_at = timezone.now()  # when the job took it: the sweeper's clock for a dead worker
+        self.save(update_fields=["embedding_state", "embedding_error", "embedding_updated_at"])
 
     def mark_ready(self, vector: bytes, version: str) -> None:
         if self.embedding_state != EmbeddingState.PROCESSING:
@@ -78,7 +96,7 @@ class EmbeddedModel(models.Model):
         self.embedding = None
         self.embedding_version = ""
         self.embedding_error = ""
-        self.embedding_updated_at = None
+        self.embedding_updated_at = timezone.now()  # pending since now, not since the row's last edit
         self.save(update_fields=self._EMBEDDING_FIELDS)
 
 

@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import PurePath
 from typing import IO, Any
@@ -19,11 +20,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from kombu.exceptions import OperationalError as BrokerError
+from django.utils import timezone
 
+from common.jobs import enqueue, enqueue_on_commit
 from wardrobe import taxonomy
 from wardrobe.images import ImageRejected, normalise_image
-from wardrobe.models import Garment
+from wardrobe.models import Garment, stuck_embeddings
 
 __all__ = [
     "BatchResult",
@@ -33,8 +35,10 @@ __all__ = [
     "garment_create_batch",
     "garment_delete",
     "garment_delete_all",
+    "garment_retry",
     "garment_update",
     "queue_embedding",
+    "requeue_stale_garments",
 ]
 
 logger = logging.getLogger(__name__)
@@ -56,15 +60,13 @@ class BatchResult:
     rejected: list[Rejection] = field(default_factory=list)
 
 
-def queue_embedding(*, garment_id: int) -> None:
-    """Queue the embedding job. A broker that is down must never fail an upload: the garment stays pending and
-    can be re-queued later."""
-    from wardrobe.tasks import embed_garment
+EMBED_GARMENT = "wardrobe.tasks.embed_garment"
 
-    try:
-        embed_garment.delay(garment_id)
-    except (BrokerError, ConnectionError, OSError) as exc:
-        logger.warning("could not queue embed_garment(%s), left pending: %s", garment_id, exc)
+
+def queue_embedding(*, garment_id: int) -> None:
+    """Queue the embedding job now. A broker that is down must never fail an upload: the garment stays pending and
+    the sweeper queues it again."""
+    enqueue(EMBED_GARMENT, garment_id)
 
 
 def _name_from_filename(filename: str) -> str:
@@ -128,8 +130,7 @@ def garment_create(
             garment.thumbnail.name = _store(normalised.thumbnail, "garments/thumbs")
             written.append(garment.thumbnail.name)
             garment.save()
-            garment_id = garment.pk
-            transaction.on_commit(lambda: queue_embedding(garment_id=garment_id))
+            enqueue_on_commit(EMBED_GARMENT, garment.pk)
     except BaseException:
         delete_files_now(written)
         raise
@@ -169,9 +170,29 @@ def garment_update(*, garment: Garment, data: dict[str, Any]) -> Garment:
         garment.save(update_fields=sorted({*data.keys(), "category", "updated_at"}))
         if text_changed:
             garment.reset_embedding()
-            garment_id = garment.pk
-            transaction.on_commit(lambda: queue_embedding(garment_id=garment_id))
+            enqueue_on_commit(EMBED_GARMENT, garment.pk)
     return garment
+
+
+def garment_retry(*, garment: Garment) -> Garment:
+    """Reset the garment's embedding to pending and queue its job again (the closet's retry button, the admin's
+    re-embed action)."""
+    with transaction.atomic():
+        garment.reset_embedding()
+        enqueue_on_commit(EMBED_GARMENT, garment.pk)
+    return garment
+
+
+def requeue_stale_garments(*, pending_older_than: timedelta, processing_older_than: timedelta) -> int:
+    """Queue again the garments whose job was lost: pending longer than ``pending_older_than`` (a broker that was
+    down at upload, a lost message) or processing longer than ``processing_older_than`` (past the job's hard time
+    limit: its worker died). The job is idempotent, so a duplicate costs one skipped run. Returns how many."""
+    now = timezone.now()
+    stuck = stuck_embeddings(pending_before=now - pending_older_than, processing_before=now - processing_older_than)
+    ids = list(Garment.objects.filter(stuck).values_list("pk", flat=True)[:10_000])
+    for garment_id in ids:
+        queue_embedding(garment_id=garment_id)
+    return len(ids)
 
 
 @transaction.atomic

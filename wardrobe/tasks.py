@@ -1,4 +1,7 @@
-"""Celery tasks of the wardrobe app: thin wrappers over wardrobe.embedding.
+"""Celery tasks of the wardrobe app: thin wrappers over wardrobe.embedding and wardrobe.services.
+
+Producers queue them by name (``common.jobs``); WardrobeConfig.ready() imports this module so every process,
+eager ones included, has them registered.
 
 `embed_garment` runs on the "embedding" queue (settings.CELERY_TASK_ROUTES) so GPU workers can take it. It is
 acknowledged late, so a worker that dies mid-job leaves the message to be delivered again, and retried with
@@ -11,7 +14,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from wardrobe import embedding
+from wardrobe import embedding, services
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +50,12 @@ def embed_garment(self, garment_id: int) -> str:
 
 @shared_task
 def requeue_stale_garments() -> int:
-    """Beat: queue again the garments left pending longer than EMBEDDING_STALE_AFTER_SECONDS."""
-    count = embedding.requeue_stale_garments(older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS))
+    """Beat: queue again the garments left pending longer than EMBEDDING_STALE_AFTER_SECONDS or processing longer
+    than the job's hard time limit (EMBEDDING_TASK_TIME_LIMIT)."""
+    count = services.requeue_stale_garments(
+        pending_older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS),
+        processing_older_than=timedelta(seconds=settings.EMBEDDING_TASK_TIME_LIMIT),
+    )
     if count:
-        logger.info("re-queued %d garment embedding job(s) left pending", count)
+        logger.info("re-queued %d garment embedding job(s) whose job was lost", count)
     return count

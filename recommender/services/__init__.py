@@ -9,6 +9,7 @@ from recommender.services.embedding import (
     queue_items,
     queue_pending_items,
     reembed_items,
+    requeue_stale_items,
 )
 from recommender.services.imports import import_job_create, import_job_run
 from recommender.services.index import (
@@ -34,5 +35,5 @@ __all__ = [
     "BadRow", "EmbedResult", "ImportFormatError", "ImportReport", "IndexBuildError", "brand_from_name", "demo_price",
     "demo_sizes", "embed_items", "import_inventory", "import_job_create", "import_job_run", "index_is_stale",
     "items_gave_up", "prune_index_versions", "queue_items", "queue_pending_items", "read_vectors", "rebuild_index",
-    "reembed_items", "set_active", "single_flight",
+    "reembed_items", "requeue_stale_items", "set_active", "single_flight",
 ]

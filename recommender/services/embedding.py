@@ -13,14 +13,14 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
+from common.jobs import enqueue
 from ml.encoders import item_text
 from ml.images import ImageLoadError
 from recommender.models import EmbeddingState, InventoryItem
-from wardrobe.embedding import get_encoder, read_stored_file
+from wardrobe.embedding import PhaseTimer, get_encoder, read_stored_file
+from wardrobe.models import stuck_embeddings
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,32 @@ def item_text_of(item: InventoryItem) -> str:
     return item_text(name=item.name, brand=item.brand, category=item.get_category_display(), colour=item.get_colour_display())
 
 
+EMBED_ITEMS = "recommender.tasks.embed_items"
+
+
 def embed_items(*, item_ids: list[int]) -> EmbedResult:
-    """Embed the given items in one batch: pending|processing|failed -> ready, or failed per unreadable photo."""
+    """Embed the given items in one batch: pending|processing|failed -> ready, or failed per unreadable photo.
+
+    Logs one line per job: the ids, the counts and the seconds of each phase."""
+    timer = PhaseTimer()
+    result: EmbedResult | None = None
+    try:
+        result = _embed_items(item_ids, timer)
+    finally:
+        outcome = f"ready={result.ready} skipped={result.skipped} failed={result.failed}" if result else "outcome=error"
+        logger.info("embed_items items=%s n=%d %s %s", _id_span(item_ids), len(item_ids), outcome, timer)
+    return result
+
+
+def _id_span(ids: list[int]) -> str:
+    """The ids for a log line: a batch of 64 would be a wall of numbers, so its first and last stand in."""
+    ids = sorted(ids)
+    return ",".join(map(str, ids)) if len(ids) <= 4 else f"{ids[0]}..{ids[-1]}"
+
+
+def _embed_items(item_ids: list[int], timer: PhaseTimer) -> EmbedResult:
     encoder = get_encoder()
+    timer.lap("model")
     result = EmbedResult()
     with transaction.atomic():
         items = list(InventoryItem.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"))
@@ -53,8 +76,9 @@ def embed_items(*, item_ids: list[int]) -> EmbedResult:
             else:
                 todo.append(item)
         InventoryItem.objects.filter(pk__in=[i.pk for i in todo]).update(
-            embedding_state=EmbeddingState.PROCESSING, embedding_error=""
+            embedding_state=EmbeddingState.PROCESSING, embedding_error="", embedding_updated_at=timezone.now()
         )
+    timer.lap("lock")
     if not todo:
         return result
     images: list[bytes] = []
@@ -65,7 +89,9 @@ def embed_items(*, item_ids: list[int]) -> EmbedResult:
         except ImageLoadError as exc:
             images.append(b"")
             errors[i] = str(exc)
+    timer.lap("read")
     vectors, embed_errors = encoder.embed_with_errors(images, [item_text_of(item) for item in todo])
+    timer.lap("embed")
     errors = {**embed_errors, **errors}
     now = timezone.now()
     with transaction.atomic():
@@ -97,6 +123,7 @@ def embed_items(*, item_ids: list[int]) -> EmbedResult:
             )
         if failed:
             InventoryItem.objects.bulk_update(failed, ["embedding_state", "embedding_error", "embedding_updated_at", "updated_at"])
+    timer.lap("store")
     result.ready, result.failed = len(done), len(failed)
     return result
 
@@ -111,28 +138,29 @@ def items_gave_up(*, item_ids: list[int], error: str) -> None:
 def queue_items(*, item_ids: list[int], batch_size: int | None = None) -> int:
     """Queue embed_items jobs of ``batch_size`` ids each. Returns how many jobs were queued; a broker that is down
     leaves the items pending for the sweeper."""
-    from recommender.tasks import embed_items as embed_items_task
-
     queued = 0
     for chunk in chunks(sorted(item_ids), batch_size or settings.EMBEDDING_BATCH_SIZE):
-        try:
-            embed_items_task.delay(chunk)
-        except (BrokerError, ConnectionError, OSError) as exc:
-            logger.warning("could not queue embed_items (%d ids), left pending: %s", len(chunk), exc)
+        if not enqueue(EMBED_ITEMS, chunk):
             break
         queued += 1
     return queued
 
 
-def queue_pending_items(*, older_than: timedelta | None = None, batch_size: int | None = None) -> int:
-    """Queue every item that needs a vector (pending; or processing for longer than ``older_than``). Returns ids queued."""
-    qs = InventoryItem.objects.filter(embedding_state=EmbeddingState.PENDING)
-    if older_than is not None:
-        cutoff = timezone.now() - older_than
-        qs = InventoryItem.objects.filter(
-            Q(embedding_state=EmbeddingState.PENDING) | Q(embedding_state=EmbeddingState.PROCESSING), updated_at__lte=cutoff
-        )
-    ids = list(qs.values_list("pk", flat=True))
+def queue_pending_items(*, batch_size: int | None = None) -> int:
+    """Queue every pending item (after an import, or from the command line). Returns how many ids were queued."""
+    ids = list(InventoryItem.objects.filter(embedding_state=EmbeddingState.PENDING).values_list("pk", flat=True))
+    queue_items(item_ids=ids, batch_size=batch_size)
+    return len(ids)
+
+
+def requeue_stale_items(
+    *, pending_older_than: timedelta, processing_older_than: timedelta, batch_size: int | None = None
+) -> int:
+    """Queue again the items whose job was lost: pending longer than ``pending_older_than`` or processing longer
+    than ``processing_older_than`` (past the job's hard time limit: its worker died). Returns how many ids."""
+    now = timezone.now()
+    stuck = stuck_embeddings(pending_before=now - pending_older_than, processing_before=now - processing_older_than)
+    ids = list(InventoryItem.objects.filter(stuck).values_list("pk", flat=True))
     queue_items(item_ids=ids, batch_size=batch_size)
     return len(ids)
 
@@ -142,7 +170,7 @@ def reembed_items(*, item_ids: list[int]) -> int:
     with transaction.atomic():
         count = InventoryItem.objects.filter(pk__in=item_ids).update(
             embedding_state=EmbeddingState.PENDING, embedding=None, embedding_version="", embedding_error="",
-            embedding_updated_at=None, updated_at=timezone.now(),
+            embedding_updated_at=timezone.now(), updated_at=timezone.now(),
         )
         ids = list(item_ids)
         transaction.on_commit(lambda: queue_items(item_ids=ids))

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from common.jobs import enqueue_on_commit
 from recommender.models import ImportJob
 from recommender.services.embedding import queue_pending_items
 from recommender.services.inventory import CHUNK, ImportFormatError, import_inventory, unpack_images_zip
@@ -21,16 +22,13 @@ logger = logging.getLogger(__name__)
 
 def import_job_create(*, csv_file: IO[bytes], images_zip: IO[bytes] | None, embed: bool = True, user=None) -> ImportJob:
     """Store the uploads on a new job and queue it after commit."""
-    from recommender.tasks import run_import_job
-
     job = ImportJob(embed=embed, created_by=user)
     job.csv_file.save(Path(getattr(csv_file, "name", "items.csv")).name, csv_file, save=False)
     if images_zip is not None:
         job.images_zip.save(Path(getattr(images_zip, "name", "images.zip")).name, images_zip, save=False)
     with transaction.atomic():
         job.save()
-        job_id = job.pk
-        transaction.on_commit(lambda: run_import_job.delay(job_id))
+        enqueue_on_commit("recommender.tasks.run_import_job", job.pk)
     return job
 
 

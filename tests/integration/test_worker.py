@@ -1,4 +1,5 @@
 import os
+from datetime import timedelta
 import signal
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import redis
 from recommender import selectors, services
 from tests.factories import GarmentFactory, InventoryItemFactory, UserFactory
 from tests.integration.conftest import wait_for
-from wardrobe import embedding
+from wardrobe import services as wardrobe_services
 from wardrobe.models import EmbeddingState, Garment
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -31,7 +32,7 @@ def test_a_garment_uploaded_while_the_broker_is_down_is_ready_after_it_returns(b
     assert state_of(garment.pk) == EmbeddingState.PENDING
     broker(redis_url)
     start_worker()
-    assert embedding.requeue_stale_garments(older_than=__import__("datetime").timedelta(0)) == 1
+    assert wardrobe_services.requeue_stale_garments(pending_older_than=timedelta(0), processing_older_than=timedelta(0)) == 1
     wait_for(lambda: state_of(garment.pk) == EmbeddingState.READY, timeout=180, what="the swept garment to be ready")
 
 

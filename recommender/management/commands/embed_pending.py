@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from recommender import services
 from recommender.models import EmbeddingState, InventoryItem
-from wardrobe.embedding import requeue_stale_garments
+from wardrobe.services import requeue_stale_garments
 
 
 class Command(BaseCommand):
@@ -28,6 +28,9 @@ class Command(BaseCommand):
             self.stdout.write(f"embedded {len(ids)} item(s)")
             return
         older = timedelta(seconds=options["older_than"])
-        items = services.queue_pending_items(older_than=older if options["older_than"] else None)
-        garments = requeue_stale_garments(older_than=older)
+        if options["older_than"]:
+            items = services.requeue_stale_items(pending_older_than=older, processing_older_than=older)
+        else:
+            items = services.queue_pending_items()
+        garments = requeue_stale_garments(pending_older_than=older, processing_older_than=older)
         self.stdout.write(f"queued {items} item(s) and {garments} garment(s)")

@@ -1,0 +1,52 @@
+"""Queueing background jobs by task name, the one place that knows what a broker outage means.
+
+Producers (services, admin actions, commands) name the task instead of importing it, so a service never imports the
+tasks module that imports it back (zulip's ``queue_event_on_commit``). The name is looked up among the tasks this
+process registered (each app imports its tasks in ``AppConfig.ready()``): a registered task is queued with
+``apply_async``, which runs it in the request when CELERY_TASK_ALWAYS_EAGER is on (``make run``, no broker).
+``send_task`` is kept for names this process does not know, but it ignores eager mode, so asking for one in eager
+mode is a programming error and raises at once instead of leaving rows pending forever.
+
+A broker that is down must never fail the request that queued the job: the warning is logged and the row stays
+pending, where the beat sweepers (``requeue_stale_*``) find it again.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+logger = logging.getLogger(__name__)
+
+# What publishing raises when the broker is unreachable (kombu wraps most; a refused socket can surface raw).
+BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
+
+
+class UnknownTask(LookupError):
+    """A task name no app registered, asked for in eager mode, where ``send_task`` would never run it."""
+
+
+def enqueue(task_name: str, *args: Any) -> bool:
+    """Queue ``task_name(*args)`` now. Returns False (and logs a warning) when the broker is down."""
+    app = current_app
+    task = app.tasks.get(task_name)
+    if task is None and app.conf.task_always_eager:
+        raise UnknownTask(f"{task_name} is not registered: import it in its app's AppConfig.ready()")
+    try:
+        if task is not None:
+            task.apply_async(args)
+        else:
+            app.send_task(task_name, args)
+    except BROKER_ERRORS as exc:
+        logger.warning("could not queue %s%r, left pending for the sweeper: %s", task_name, args, exc)
+        return False
+    return True
+
+
+def enqueue_on_commit(task_name: str, *args: Any) -> None:
+    """Queue ``task_name(*args)`` once the current transaction commits (at once outside one), so the job never
+    reads a row that is not there yet and a rolled-back write queues nothing."""
+    transaction.on_commit(lambda: enqueue(task_name, *args))
