@@ -7,6 +7,7 @@ and inventory vectors always come from the same model.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from enum import Enum
 
@@ -45,8 +46,37 @@ def encoder_config() -> EncoderConfig:
     )
 
 
+_encoder_lock = threading.Lock()
+
+
 def get_encoder() -> ItemEncoder:
-    return get_item_encoder(encoder_config())
+    """The process's encoder, built on first use. One build at a time: a job or request that arrives while the
+    background warm-up builds it waits for that build instead of paying for a second one."""
+    with _encoder_lock:
+        return get_item_encoder(encoder_config())
+
+
+def warm_encoder_in_background() -> threading.Thread:
+    """Start building the encoder in a daemon thread and return at once.
+
+    Loading the models takes 5-20 s. A Celery pool child that loads them before answering its parent is killed
+    after 4 s ("Timed out waiting for UP message"), again and again after every respawn; a web worker that loads them
+    on its first find-similar spends its request budget on it. Here the process starts serving at once and the
+    first caller of ``get_encoder`` waits only for what is left of the load.
+    """
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            get_encoder()
+        except Exception:  # noqa: BLE001 - the first job or request loads it again and reports the error itself
+            logger.exception("encoder warm-up failed; the first caller loads it")
+        else:
+            logger.info("encoder loaded in the background in %.1fs", time.perf_counter() - started)
+
+    thread = threading.Thread(target=warm, name="encoder-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def read_stored_file(name: str) -> bytes:
