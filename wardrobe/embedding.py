@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 
 import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
@@ -110,6 +113,37 @@ class PhaseTimer:
         return " ".join(f"{phase}={seconds:.3f}s" for phase, seconds in self.seconds.items())
 
 
+@contextmanager
+def heartbeat(model: type[models.Model], ids: list[int], *, every: float | None = None) -> Iterator[None]:
+    """While the block runs, stamp ``embedding_updated_at`` of the rows still processing every ``every`` seconds
+    (EMBEDDING_HEARTBEAT_SECONDS), from a thread with its own database connection.
+
+    A row processing with an old stamp then means its worker is gone (killed whole, the host lost), so the sweeper
+    takes it back after EMBEDDING_LOST_AFTER_SECONDS instead of the job's hard time limit; a slow job that is alive
+    keeps its rows. Use it around the phases that hold no row lock (read and embed)."""
+    every = settings.EMBEDDING_HEARTBEAT_SECONDS if every is None else every
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                model.objects.filter(pk__in=ids, embedding_state=EmbeddingState.PROCESSING).update(
+                    embedding_updated_at=timezone.now()
+                )
+        except Exception:  # noqa: BLE001 - a missed beat costs at worst a duplicate job, never this one
+            logger.warning("embedding heartbeat stopped", exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name="embedding-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def embed_garment(*, garment_id: int) -> Outcome:
     """Embed one garment: pending|processing -> processing -> ready, or failed with a message the user can read.
 
@@ -141,10 +175,11 @@ def _embed_garment(garment_id: int, timer: PhaseTimer) -> Outcome:
         garment.mark_processing()
     timer.lap("lock")
     try:
-        photo = read_stored_file(garment.image.name)
-        timer.lap("read")
-        vector = encoder.embed([photo], [garment_text(garment)])[0]
-        timer.lap("embed")
+        with heartbeat(Garment, [garment_id]):
+            photo = read_stored_file(garment.image.name)
+            timer.lap("read")
+            vector = encoder.embed([photo], [garment_text(garment)])[0]
+            timer.lap("embed")
     except PERMANENT_ERRORS as exc:
         return _fail(garment_id, f"We could not analyse this photo: {exc}")
     with transaction.atomic():
