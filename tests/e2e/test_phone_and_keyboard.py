@@ -143,3 +143,16 @@ def test_the_upload_area_shows_a_focus_ring(page, shopper):
     page.goto("/closet/upload/")
     page.locator(".dropzone input[type=file]").focus()
     assert page.evaluate("() => getComputedStyle(document.querySelector('.dropzone')).outlineStyle") == "solid"
+
+
+TOO_WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className)"""
+
+
+@pytest.mark.parametrize("path", ["/closet/", "/for-you/", "/for-you/liked/", "/similar/"])
+def test_nothing_overflows_a_phone_screen_with_the_menu_closed_or_open(phone, shopper, path):
+    log_in(phone)
+    phone.goto(path)
+    assert phone.evaluate(TOO_WIDE) == []
+    phone.locator(".nav__toggle").click()
+    assert phone.evaluate(TOO_WIDE) == []
