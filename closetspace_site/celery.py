@@ -18,10 +18,13 @@ app.autodiscover_tasks()
 
 @worker_process_init.connect
 def _preload_models(**_kwargs) -> None:
-    """Load the encoder when a worker process starts (EMBEDDING_PRELOAD), so the first job is as fast as the rest."""
+    """Start loading the encoder when a worker process starts (EMBEDDING_PRELOAD), so the first job is nearly as
+    fast as the rest. In a background thread: this handler must return before the pool child reports itself up, and
+    Celery kills a child that stays silent for 4 s (worker_proc_alive_timeout), while the load takes 5-20 s. The
+    first job waits for the load (wardrobe.embedding.get_encoder)."""
     from django.conf import settings
 
     if getattr(settings, "EMBEDDING_PRELOAD", False):
-        from wardrobe.embedding import get_encoder
+        from wardrobe.embedding import warm_encoder_in_background
 
-        get_encoder()
+        warm_encoder_in_background()

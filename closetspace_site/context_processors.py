@@ -9,7 +9,8 @@ from django.urls import reverse
 # The routes base.html links to on every page, by the name the template uses.
 NAV_ROUTES = {
     "home": "wardrobe:home", "closet": "wardrobe:closet", "for_you": "recommender:for-you",
-    "similar": "recommender:similar", "profile": "profile", "logout": "logout", "upload": "wardrobe:garment-upload",
+    "liked": "recommender:liked", "similar": "recommender:similar", "profile": "profile", "logout": "logout",
+    "upload": "wardrobe:garment-upload",
     "login": "login", "signup": "signup",
 }
 

@@ -167,8 +167,9 @@ CACHES = {
     )
 }
 # Sessions read through the cache (Redis in a deployment) and written through to the database: a page view costs
-# no session query, and a cache flush logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# no session query, and a cache flush logs nobody out. An unreachable cache falls back to the database
+# (closetspace_site/sessions.py): an outage costs a query per request, never the page.
+SESSION_ENGINE = "closetspace_site.sessions"
 
 # Celery: CELERY_BROKER_URL unset -> tasks run in-process (eager), so the embedded default needs no broker.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -192,6 +193,11 @@ EMBEDDING_STALE_AFTER_SECONDS = env.int("EMBEDDING_STALE_AFTER_SECONDS", default
 # The sweepers re-queue rows pending longer than EMBEDDING_STALE_AFTER_SECONDS or processing longer than the job's
 # hard time limit (its worker died); every minute, so a lost job waits about a minute past those.
 EMBEDDING_SWEEP_SECONDS = env.int("EMBEDDING_SWEEP_SECONDS", default=60)
+# A running embedding job stamps its rows every EMBEDDING_HEARTBEAT_SECONDS, so a processing row unstamped for
+# EMBEDDING_LOST_AFTER_SECONDS lost its worker (killed whole) and is swept then, not after the time limit; so is a
+# pending row that old while the embedding queue is empty (the broker was down when it was queued).
+EMBEDDING_HEARTBEAT_SECONDS = env.int("EMBEDDING_HEARTBEAT_SECONDS", default=15)
+EMBEDDING_LOST_AFTER_SECONDS = env.int("EMBEDDING_LOST_AFTER_SECONDS", default=60)
 # Worker processes load the encoder at start, so the first upload is as fast as the rest.
 EMBEDDING_PRELOAD = env.bool("EMBEDDING_PRELOAD", default=True)
 # Index lifecycle: rebuild period, how long replaced versions stay on disk, and whether a web process rebuilds a

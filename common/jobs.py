@@ -19,6 +19,7 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
+from kombu.exceptions import ChannelError
 from kombu.exceptions import OperationalError as BrokerError
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,23 @@ def enqueue(task_name: str, *args: Any) -> bool:
         logger.warning("could not queue %s%r (%s), left pending for the sweeper: %s", short, args, task_name, exc)
         return False
     return True
+
+
+def waiting_count(queue: str) -> int | None:
+    """How many messages wait in ``queue`` on the broker (taken and running ones not counted); None when there is
+    no broker (eager mode) or it cannot tell (down, or the queue was never declared). One cheap call (LLEN on Redis),
+    for the sweepers: an empty queue means a pending row is queued nowhere."""
+    app = current_app
+    if app.conf.task_always_eager:
+        return None
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)  # a broker that is down answers "cannot tell" at once
+            return int(conn.default_channel.queue_declare(queue=queue, passive=True).message_count)
+    except ChannelError:
+        return 0  # no such queue: on Redis an empty queue is no key at all, so nothing waits there
+    except Exception:  # noqa: BLE001 - any other failure means "cannot tell", and the sweeper then waits longer
+        return None
 
 
 def enqueue_on_commit(task_name: str, *args: Any) -> None:

@@ -5,12 +5,10 @@ eager ones included, has them registered.
 
 `embed_items` runs on the "embedding" queue (settings.CELERY_TASK_ROUTES); the others on "default".
 """
-from datetime import timedelta
-
 from celery import Task, shared_task
-from django.conf import settings
 
 from recommender import services
+from wardrobe.services import lost_job_ages
 from wardrobe.tasks import EMBEDDING_TASK_OPTIONS
 
 
@@ -35,12 +33,9 @@ def rebuild_index(force: bool = False) -> str | None:
 
 @shared_task
 def requeue_stale_items() -> int:
-    """Beat: queue again inventory items left pending longer than EMBEDDING_STALE_AFTER_SECONDS or processing longer
-    than the job's hard time limit (EMBEDDING_TASK_TIME_LIMIT)."""
-    return services.requeue_stale_items(
-        pending_older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS),
-        processing_older_than=timedelta(seconds=settings.EMBEDDING_TASK_TIME_LIMIT),
-    )
+    """Beat: queue again the inventory items whose job was lost (wardrobe.services.lost_job_ages says how old)."""
+    pending, processing = lost_job_ages()
+    return services.requeue_stale_items(pending_older_than=pending, processing_older_than=processing)
 
 
 @shared_task(acks_late=True, time_limit=3600)

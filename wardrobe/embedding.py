@@ -7,11 +7,16 @@ and inventory vectors always come from the same model.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
@@ -45,8 +50,37 @@ def encoder_config() -> EncoderConfig:
     )
 
 
+_encoder_lock = threading.Lock()
+
+
 def get_encoder() -> ItemEncoder:
-    return get_item_encoder(encoder_config())
+    """The process's encoder, built on first use. One build at a time: a job or request that arrives while the
+    background warm-up builds it waits for that build instead of paying for a second one."""
+    with _encoder_lock:
+        return get_item_encoder(encoder_config())
+
+
+def warm_encoder_in_background() -> threading.Thread:
+    """Start building the encoder in a daemon thread and return at once.
+
+    Loading the models takes 5-20 s. A Celery pool child that loads them before answering its parent is killed
+    after 4 s ("Timed out waiting for UP message"), again and again after every respawn; a web worker that loads them
+    on its first find-similar spends its request budget on it. Here the process starts serving at once and the
+    first caller of ``get_encoder`` waits only for what is left of the load.
+    """
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            get_encoder()
+        except Exception:  # noqa: BLE001 - the first job or request loads it again and reports the error itself
+            logger.exception("encoder warm-up failed; the first caller loads it")
+        else:
+            logger.info("encoder loaded in the background in %.1fs", time.perf_counter() - started)
+
+    thread = threading.Thread(target=warm, name="encoder-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def read_stored_file(name: str) -> bytes:
@@ -62,6 +96,37 @@ def garment_text(garment: Garment) -> str:
     return item_text(
         name=garment.name, brand=garment.brand, category=garment.get_category_display(), colour=garment.get_colour_display()
     )
+
+
+@contextmanager
+def heartbeat(model: type[models.Model], ids: list[int], *, every: float | None = None) -> Iterator[None]:
+    """While the block runs, stamp ``embedding_updated_at`` of the rows still processing every ``every`` seconds
+    (EMBEDDING_HEARTBEAT_SECONDS), from a thread with its own database connection.
+
+    A row processing with an old stamp then means its worker is gone (killed whole, the host lost), so the sweeper
+    takes it back after EMBEDDING_LOST_AFTER_SECONDS instead of the job's hard time limit; a slow job that is alive
+    keeps its rows. Use it around the phases that hold no row lock (read and embed)."""
+    every = settings.EMBEDDING_HEARTBEAT_SECONDS if every is None else every
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                model.objects.filter(pk__in=ids, embedding_state=EmbeddingState.PROCESSING).update(
+                    embedding_updated_at=timezone.now()
+                )
+        except Exception:  # noqa: BLE001 - a missed beat costs at worst a duplicate job, never this one
+            logger.warning("embedding heartbeat stopped", exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name="embedding-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def embed_garment(*, garment_id: int) -> Outcome:
@@ -95,10 +160,11 @@ def _embed_garment(garment_id: int, timer: PhaseTimer) -> Outcome:
         garment.mark_processing()
     timer.lap("lock")
     try:
-        photo = read_stored_file(garment.image.name)
-        timer.lap("read")
-        vector = encoder.embed([photo], [garment_text(garment)])[0]
-        timer.lap("embed")
+        with heartbeat(Garment, [garment_id]):
+            photo = read_stored_file(garment.image.name)
+            timer.lap("read")
+            vector = encoder.embed([photo], [garment_text(garment)])[0]
+            timer.lap("embed")
     except PERMANENT_ERRORS as exc:
         return _fail(garment_id, f"We could not analyse this photo: {exc}")
     with transaction.atomic():

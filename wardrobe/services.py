@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from common.jobs import enqueue, enqueue_on_commit
+from common.jobs import enqueue, enqueue_on_commit, waiting_count
 from wardrobe import taxonomy
 from wardrobe.images import ImageRejected, NormalisedImage, normalise_image
 from wardrobe.models import Garment, stuck_embeddings
@@ -185,6 +185,22 @@ def garment_retry(*, garment: Garment) -> Garment:
         garment.reset_embedding()
         enqueue_on_commit(EMBED_GARMENT, garment.pk)
     return garment
+
+
+EMBEDDING_QUEUE = "embedding"  # settings.CELERY_TASK_ROUTES sends both embedding jobs there
+
+
+def lost_job_ages() -> tuple[timedelta, timedelta]:
+    """How old a pending and a processing row must be before the sweepers take it back: ``(pending, processing)``.
+
+    A processing row whose job is alive is stamped every EMBEDDING_HEARTBEAT_SECONDS (wardrobe.embedding.heartbeat),
+    so one unstamped for EMBEDDING_LOST_AFTER_SECONDS lost its worker. A pending row may be waiting its turn behind
+    a long queue (an import queues hundreds of jobs), so it waits EMBEDDING_STALE_AFTER_SECONDS, unless the
+    embedding queue is empty: then nothing queued it (the broker was down) and EMBEDDING_LOST_AFTER_SECONDS will do.
+    """
+    lost = timedelta(seconds=settings.EMBEDDING_LOST_AFTER_SECONDS)
+    stale = timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS)
+    return (min(lost, stale) if waiting_count(EMBEDDING_QUEUE) == 0 else stale), lost
 
 
 def requeue_stale_garments(*, pending_older_than: timedelta, processing_older_than: timedelta) -> int:

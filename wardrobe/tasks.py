@@ -8,7 +8,6 @@ acknowledged late, so a worker that dies mid-job leaves the message to be delive
 backoff on transient errors; when the retries run out the garment is marked failed with a message.
 """
 import logging
-from datetime import timedelta
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -50,12 +49,9 @@ def embed_garment(self, garment_id: int) -> str:
 
 @shared_task
 def requeue_stale_garments() -> int:
-    """Beat: queue again the garments left pending longer than EMBEDDING_STALE_AFTER_SECONDS or processing longer
-    than the job's hard time limit (EMBEDDING_TASK_TIME_LIMIT)."""
-    count = services.requeue_stale_garments(
-        pending_older_than=timedelta(seconds=settings.EMBEDDING_STALE_AFTER_SECONDS),
-        processing_older_than=timedelta(seconds=settings.EMBEDDING_TASK_TIME_LIMIT),
-    )
+    """Beat: queue again the garments whose job was lost (wardrobe.services.lost_job_ages says how old)."""
+    pending, processing = services.lost_job_ages()
+    count = services.requeue_stale_garments(pending_older_than=pending, processing_older_than=processing)
     if count:
         logger.info("re-queued %d garment embedding job(s) whose job was lost", count)
     return count

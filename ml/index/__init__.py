@@ -30,11 +30,13 @@ from ml.index.folder import (
     IndexMeta,
     IndexVersionMismatch,
     Metric,
+    FilesStamp,
     file_sha256,
+    files_stamp,
     read_meta,
     verify_folder,
 )
-from ml.index.forest import AnnoyVectorIndex, Fallback, Pca, build_index, load_index
+from ml.index.forest import AnnoyVectorIndex, Fallback, Pca, build_index, load_index, verify_mapped
 from ml.vectors import normalise
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "AnnoyVectorIndex",
     "ExactIndex",
     "Fallback",
+    "FilesStamp",
     "IndexFile",
     "IndexLoadError",
     "IndexMeta",
@@ -64,8 +67,10 @@ __all__ = [
     "as_float32",
     "build_index",
     "file_sha256",
+    "files_stamp",
     "load_index",
     "normalise",
     "read_meta",
     "verify_folder",
+    "verify_mapped",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Literal, TypedDict, cast
 
@@ -120,3 +121,23 @@ def verify_folder(folder: Path | str, meta: IndexMeta, *, checksums: bool = True
             if file_sha256(folder / name) != expect["sha256"]:
                 raise IndexLoadError(f"{folder}: {name} fails its sha256 check (corrupt)")
 
+
+
+FilesStamp = tuple[tuple[str, tuple[int, int, int, int] | None], ...]
+
+
+def files_stamp(folder: Path | str, meta: IndexMeta) -> FilesStamp:
+    """Size, inode, mtime and ctime of each file the metadata names (ctime moves on any write, even one whose mtime
+    was put back). A missing file stamps as None.
+
+    A folder is written once, so a file that changes after it was verified is damage: a loaded index keeps the stamp
+    taken before its checksums, and ``verify_mapped`` compares it (a few stat calls) on use."""
+    out: list[tuple[str, tuple[int, int, int, int] | None]] = []
+    for name in sorted(meta["files"]):
+        try:
+            st = os.stat(Path(folder) / name)
+        except OSError:
+            out.append((name, None))
+            continue
+        out.append((name, (st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)))
+    return tuple(out)

@@ -53,8 +53,10 @@ from ml.index.folder import (
     IndexLoadError,
     IndexMeta,
     IndexVersionMismatch,
+    FilesStamp,
     Metric,
     file_sha256,
+    files_stamp,
     read_meta,
     verify_folder,
 )
@@ -100,11 +102,15 @@ class AnnoyVectorIndex(_HeldVectors):
 
     kind = "annoy"
 
-    def __init__(self, folder: Path, meta: IndexMeta, *, search_k: int | None, overfetch: int | None) -> None:
+    def __init__(
+        self, folder: Path, meta: IndexMeta, *, search_k: int | None, overfetch: int | None,
+        stamp: FilesStamp | None = None,
+    ) -> None:
         import annoy
 
         self.folder = folder
         self.meta = meta
+        self.files_stamp = stamp if stamp is not None else files_stamp(folder, meta)
         self.model_version: str = meta["model_version"]
         self.dim: int = int(meta["dim"])
         self.metric: Metric = meta["metric"]
@@ -239,9 +245,10 @@ class AnnoyVectorIndex(_HeldVectors):
             raise IndexVersionMismatch(
                 f"{folder}: built for model version {meta['model_version']!r}, expected {expected_version!r}"
             )
+        stamp = files_stamp(folder, meta)  # before verifying: a write during the checksums then shows as a change
         verify_folder(folder, meta, checksums=verify_checksums)
         try:
-            return cls(folder, meta, search_k=search_k, overfetch=overfetch)
+            return cls(folder, meta, search_k=search_k, overfetch=overfetch, stamp=stamp)
         except IndexLoadError:
             raise
         except (OSError, ValueError, KeyError) as exc:
@@ -278,6 +285,13 @@ class AnnoyVectorIndex(_HeldVectors):
 
 
 Fallback = tuple[np.ndarray, np.ndarray] | Callable[[], tuple[np.ndarray, np.ndarray]]
+
+
+def verify_mapped(index: AnnoyVectorIndex) -> None:
+    """Raise IndexLoadError when a file of this loaded index changed, moved or vanished since it was verified:
+    Annoy and the vector memmap read the files as they are now, so an in-place write corrupts answers silently."""
+    if files_stamp(index.folder, index.meta) != index.files_stamp:
+        raise IndexLoadError(f"{index.folder}: files changed on disk after they were verified and mapped")
 
 
 def load_index(

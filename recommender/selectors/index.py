@@ -4,7 +4,10 @@ shop builds on ``current_index()``.
 Each process keeps the index it mapped with the id of the IndexVersion row it came from. `current_index()` reads the
 pointer (one indexed query) and maps the new folder when it changed, so a rebuild reaches every web process on its
 next request, without restart. A folder that is missing or corrupt gives an exact-search index over the vectors in
-the database instead of an error. Retired items are filtered out at query time, before the next rebuild drops them.
+the database instead of an error, and so does one damaged while mapped: each request also compares the mapped
+files' stat with the one taken when they were verified (``ml.index.verify_mapped``), and a change reloads (which
+then fails the checksums and falls back). Retired items are filtered out at query time, before the next rebuild
+drops them.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
-from ml.index import ExactIndex, Neighbours, VectorIndex, load_index
+from ml.index import ExactIndex, IndexLoadError, Neighbours, VectorIndex, load_index, verify_mapped
 from recommender.models import EmbeddingState, IndexVersion, InventoryItem
 
 logger = logging.getLogger(__name__)
@@ -130,6 +133,24 @@ def _maybe_rebuild_inline() -> None:
             logger.exception("inline index rebuild failed")
 
 
+def _reusable(loaded: _Loaded | None, pk: int | None) -> bool:
+    """Whether this process's mapped index still answers for pointer ``pk``: same version, and (Annoy) files untouched
+    since they were verified."""
+    if loaded is None or loaded.pointer != pk:
+        return False
+    if pk is None:
+        return time.monotonic() - loaded.loaded_at < _NO_POINTER_TTL
+    inner = loaded.index.index if loaded.index is not None else None
+    if getattr(inner, "kind", "") != "annoy":
+        return True
+    try:
+        verify_mapped(inner)
+    except IndexLoadError as exc:
+        logger.warning("mapped index changed on disk; reloading: %s", exc)
+        return False
+    return True
+
+
 def current_index() -> ActiveIndex | None:
     """The index of the current version (mapped once per process and version), or None with no embedded items."""
     return current_index_and_stamp()[0]
@@ -145,11 +166,11 @@ def current_index_and_stamp() -> tuple[ActiveIndex | None, object]:
         cursor.execute(f"SELECT ({stamp_sql}), ({pointer_sql})")
         stamp, pk = cursor.fetchone()
     loaded = _loaded
-    if loaded is not None and loaded.pointer == pk and (pk is not None or time.monotonic() - loaded.loaded_at < _NO_POINTER_TTL):
+    if _reusable(loaded, pk):
         return loaded.index, stamp
     with _lock:
         loaded = _loaded
-        if loaded is not None and loaded.pointer == pk and (pk is not None or time.monotonic() - loaded.loaded_at < _NO_POINTER_TTL):
+        if _reusable(loaded, pk):
             return loaded.index, stamp
         pointer = IndexVersion.objects.filter(pk=pk).first() if pk is not None else None
         index = _load(pointer)

@@ -19,7 +19,7 @@ from ml.encoders import item_text
 from ml.images import ImageLoadError
 from ml.vectors import to_blob
 from recommender.models import EmbeddingState, InventoryItem
-from wardrobe.embedding import get_encoder, read_stored_file
+from wardrobe.embedding import get_encoder, heartbeat, read_stored_file
 from wardrobe.models import stuck_embeddings
 
 logger = logging.getLogger(__name__)
@@ -83,15 +83,16 @@ def _embed_items(item_ids: list[int], timer: PhaseTimer) -> EmbedResult:
         return result
     images: list[bytes] = []
     errors: dict[int, str] = {}
-    for i, item in enumerate(todo):
-        try:
-            images.append(read_stored_file(item.image.name))
-        except ImageLoadError as exc:
-            images.append(b"")
-            errors[i] = str(exc)
-    timer.lap("read")
-    vectors, embed_errors = encoder.embed_with_errors(images, [item_text_of(item) for item in todo])
-    timer.lap("embed")
+    with heartbeat(InventoryItem, [item.pk for item in todo]):
+        for i, item in enumerate(todo):
+            try:
+                images.append(read_stored_file(item.image.name))
+            except ImageLoadError as exc:
+                images.append(b"")
+                errors[i] = str(exc)
+        timer.lap("read")
+        vectors, embed_errors = encoder.embed_with_errors(images, [item_text_of(item) for item in todo])
+        timer.lap("embed")
     errors = {**embed_errors, **errors}
     now = timezone.now()
     with transaction.atomic():

@@ -2,6 +2,22 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.replace("no-js", "js");
+
+  // Phones: the navigation folds into a menu behind the Menu button (CSS shows the button under 720 px).
+  var toggle = document.querySelector(".nav__toggle");
+  if (toggle) {
+    var nav = toggle.closest(".nav");
+    var setOpen = function (open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("is-open", open);
+    };
+    toggle.addEventListener("click", function () { setOpen(toggle.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("is-open")) { setOpen(false); toggle.focus(); }
+    });
+  }
+
   // Filters: changing a select submits the form.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
@@ -31,6 +47,25 @@
       });
       var n = input.files.length;
       title.textContent = n ? n + " photo" + (n === 1 ? "" : "s") + " selected" : "Choose photos or drop them here";
+    });
+    // Busy state: the upload is embedded in the request (find-similar always, uploads in the embedded default), and
+    // a process's first one waits for the models, so say so instead of leaving a page that looks stuck.
+    form.addEventListener("submit", function () {
+      if (form.getAttribute("aria-busy") === "true") return;
+      form.setAttribute("aria-busy", "true");
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; button.classList.add("is-busy"); }
+      var status = form.querySelector("[data-busy-status]");
+      if (status) { status.hidden = false; status.textContent = form.dataset.busyText || "Working..."; }
+    });
+    window.addEventListener("pageshow", function (event) {
+      // Back from the next page (bfcache): the form is idle again.
+      if (!event.persisted) return;
+      form.removeAttribute("aria-busy");
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = false; button.classList.remove("is-busy"); }
+      var status = form.querySelector("[data-busy-status]");
+      if (status) { status.hidden = true; }
     });
     ["dragenter", "dragover"].forEach(function (t) { zone.addEventListener(t, function () { zone.classList.add("is-dragover"); }); });
     ["dragleave", "drop"].forEach(function (t) { zone.addEventListener(t, function () { zone.classList.remove("is-dragover"); }); });

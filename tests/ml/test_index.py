@@ -14,6 +14,7 @@ from ml.index import (
     VectorIndex,
     as_float32,
     load_index,
+    verify_mapped,
 )
 
 N, DIM = 600, 48
@@ -242,3 +243,30 @@ def test_float16_rows_convert_to_float32_exactly_including_subnormals_and_read_o
     out = as_float32(rows[:, 1:])
     assert out.dtype == np.float32
     assert np.array_equal(out, rows[:, 1:].astype(np.float32))
+
+
+def test_a_mapped_index_whose_file_is_overwritten_in_place_fails_verify_mapped(built):
+    verify_mapped(built)  # untouched: passes
+    path = built.folder / "vectors.npy"
+    with open(path, "r+b") as fh:
+        fh.seek(path.stat().st_size // 2)
+        fh.write(b"\x00" * 64)  # same size, new bytes
+    with pytest.raises(IndexLoadError, match="changed on disk"):
+        verify_mapped(built)
+
+
+def test_a_mapped_index_whose_file_was_replaced_fails_verify_mapped(built):
+    path = built.folder / "ids.npy"
+    content = path.read_bytes()
+    path.unlink()
+    path.write_bytes(content)  # same bytes, another file: not what was verified and mapped
+    with pytest.raises(IndexLoadError):
+        verify_mapped(built)
+
+
+def test_a_loaded_index_passes_verify_mapped_until_its_files_change(built):
+    loaded = AnnoyVectorIndex.load(built.folder)
+    verify_mapped(loaded)
+    (built.folder / "index.ann").unlink()
+    with pytest.raises(IndexLoadError):
+        verify_mapped(loaded)
