@@ -49,7 +49,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
         if not item.thumbnail:
             return "—"
         return format_html(
-            '<img src="{}" alt="" style="height:48px;width:auto" loading="lazy">',
+            '<img src="{}" alt="" class="admin-thumb" loading="lazy">',
             reverse("recommender:item-image", args=[item.pk, "thumb"]),
         )
 
