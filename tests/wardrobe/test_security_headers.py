@@ -90,6 +90,7 @@ def test_the_api_docs_page_has_no_inline_script(alice_client):
 def test_the_api_docs_init_script_is_served_as_a_file(alice_client):
     response = alice_client.get("/api/docs/", {"script": ""})
     assert response.status_code == 200 and "SwaggerUIBundle" in response.content.decode()
+    assert "javascript" in response["Content-Type"]
 
 
 def test_a_signed_in_page_is_private_and_not_stored(alice_client):
