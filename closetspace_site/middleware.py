@@ -23,8 +23,10 @@ class SecurityHeadersMiddleware:
         policy = settings.CONTENT_SECURITY_POLICY
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
+        if response.has_header("Cache-Control"):
+            return response  # set by the view (photos); checked first so a public image never loads the session
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        if user is not None and user.is_authenticated:
             # Pages, fragments and JSON for a signed-in user are theirs alone: never stored by a proxy, and not kept
             # by the browser either (a shared computer's back button after logout). Files that set their own
             # Cache-Control (closet photos: private, max-age) keep it.
