@@ -34,7 +34,7 @@ def test_the_public_and_member_pages_trigger_no_csp_violation(page):
     _log_in(page, "alice")
     for name in ("wardrobe:closet", "wardrobe:garment-upload", "recommender:for-you", "recommender:liked", "recommender:similar", "profile"):
         page.goto(reverse(name))
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
     assert refused == []
 
 
@@ -56,7 +56,7 @@ def test_the_admin_and_api_docs_trigger_no_csp_violation(page):
         "/api/docs/",
     ):
         page.goto(url)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
     page.wait_for_selector(".swagger-ui .info")
     assert refused == []
 
