@@ -70,6 +70,9 @@ CONTENT_SECURITY_POLICY = env.str(
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
 
+# /api/docs/ only: Swagger UI's bundle sets inline styles (scripts stay files only).
+API_DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
 ROOT_URLCONF = "closetspace_site.urls"
 WSGI_APPLICATION = "closetspace_site.wsgi.application"
 
