@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import tempfile
 
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import services
 from accounts.forms import AccountDeleteForm, SignUpForm
+from accounts.throttling import RegisterThrottle
 from wardrobe import selectors
 
 
@@ -20,6 +23,17 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("wardrobe:closet")
     form = SignUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        # The same per-address limit as /api/auth/register/ (one counter for both), checked before the form's
+        # password validation and hashing.
+        throttle = RegisterThrottle()
+        if not throttle.allow_request(request, None):
+            wait = throttle.wait()
+            minutes = max(1, round((wait or 60) / 60))
+            form.add_error(None, f"Too many sign-ups from your address. Try again in about {minutes} minutes.")
+            response = render(request, "registration/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(int(wait or 60))
+            return response
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -68,3 +82,13 @@ def data_export(request: HttpRequest) -> FileResponse:
         spool, as_attachment=True, filename=f"closetspace-{request.user.get_username()}-{stamp}.zip",
         content_type="application/zip",
     )
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through the mailed link also lifts a login lockout on the account: the owner proved who
+    they are, so they need not wait out the cool-off an attacker caused."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=self.user.get_username())
+        return response

@@ -204,9 +204,14 @@ def session_cookies(user_ids: list[int]) -> list[str]:
 
 
 def start_nginx(port: int, upstream_port: int, work: Path) -> subprocess.Popen:
-    """nginx with the deployment's own server block (docker/nginx.conf), its upstream pointed at ``upstream_port``."""
-    site = (ROOT / "docker" / "nginx.conf").read_text()
-    site = site.replace("server web:8000;", f"server 127.0.0.1:{upstream_port};").replace("listen 80;", f"listen 127.0.0.1:{port};")
+    """nginx with the deployment's own proxy settings (docker/nginx-proxy.conf), its upstream at ``upstream_port``."""
+    # The deployment's HTTPS server block without TLS: its upstream and what it does with a request
+    # (docker/nginx-proxy.conf); the plain-HTTP redirect and the certificate are not what this measures.
+    proxy = (ROOT / "docker" / "nginx-proxy.conf").read_text()
+    site = (
+        f"upstream closetspace_web {{\n    server 127.0.0.1:{upstream_port};\n}}\n"
+        f"server {{\n  listen 127.0.0.1:{port};\n{proxy}\n}}\n"
+    )
     conf = work / "nginx.conf"
     work.chmod(0o755)  # nginx's workers run as an unprivileged user when it is started as root
     for temp in ("nginx-body", "nginx-proxy"):

@@ -3,6 +3,7 @@
 Every variable read here is listed with its default in README.md ("Configuration"). With nothing set the site runs
 on the embedded default: SQLite under var/, tasks executed in-process, media under var/media.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "accounts",
     "wardrobe",
     "recommender",
@@ -54,9 +56,22 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "closetspace_site.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Every response's Content-Security-Policy (closetspace_site/middleware.py): scripts and styles only from files of this
+# site, no inline code, no plugins, no framing; data: and blob: images for the upload previews and Swagger UI's icons.
+CONTENT_SECURITY_POLICY = env.str(
+    "DJANGO_CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+
+# /api/docs/ only: Swagger UI's bundle sets inline styles (scripts stay files only).
+API_DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 ROOT_URLCONF = "closetspace_site.urls"
 WSGI_APPLICATION = "closetspace_site.wsgi.application"
@@ -97,6 +112,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one account, or from one address, logins
+# are refused for LOGIN_LOCKOUT_MINUTES, before any password hash is computed (accounts/backends.py); the login page and
+# /api/auth/token/ count together. Ways out: wait, reset the password by mail, `manage.py axes_reset_username NAME`,
+# or delete the account's "Access attempts" in the admin.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would, even under attack
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_VERBOSE = False
+# Addresses (or networks) of the proxies whose X-Forwarded-For is believed; from anyone else only the peer address
+# counts. The default is compose's nginx (docker/compose.yaml gives it this fixed address).
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["172.28.0.10"])
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "wardrobe:closet"
 LOGOUT_REDIRECT_URL = "login"

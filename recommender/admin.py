@@ -1,10 +1,15 @@
 """Inventory curation: thumbnails, search, filters, actions (activate, retire, re-embed, rebuild the index), an index
-state page with a recommendation preview for a chosen user, and inventory import with a polled progress bar."""
+state page with a recommendation preview for a chosen user, and inventory import with a polled progress bar.
+
+Being staff only opens the admin: every view and action here checks the model permission it needs, and the two
+things the default permissions do not cover have their own (IndexVersion.Meta.permissions): previewing a user's
+recommendations (it reads their closet) and rebuilding the index."""
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -13,6 +18,15 @@ from django.utils.html import format_html
 
 from recommender import selectors, services
 from recommender.models import ImportJob, IndexVersion, InventoryItem
+
+PREVIEW_PERMISSION = "recommender.preview_recommendations"
+REBUILD_PERMISSION = "recommender.rebuild_index"
+INDEX_VIEW_PERMISSION = "recommender.view_indexversion"
+
+
+def _require(request: HttpRequest, *perms: str) -> None:
+    if not request.user.has_perms(perms):
+        raise PermissionDenied
 
 
 @admin.register(InventoryItem)
@@ -35,26 +49,37 @@ class InventoryItemAdmin(admin.ModelAdmin):
         if not item.thumbnail:
             return "—"
         return format_html(
-            '<img src="{}" alt="" style="height:48px;width:auto" loading="lazy">',
+            '<img src="{}" alt="" class="admin-thumb" loading="lazy">',
             reverse("recommender:item-image", args=[item.pk, "thumb"]),
         )
 
-    @admin.action(description="Activate selected items")
+    def has_rebuild_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REBUILD_PERMISSION)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_view_index": request.user.has_perm(INDEX_VIEW_PERMISSION),
+            "can_import": request.user.has_perm("recommender.add_importjob"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Activate selected items", permissions=["change"])
     def activate(self, request, queryset) -> None:
         n = services.set_active(item_ids=list(queryset.values_list("pk", flat=True)), active=True)
         self.message_user(request, f"{n} item(s) activated; they join the index at the next rebuild.")
 
-    @admin.action(description="Retire selected items (never recommended again)")
+    @admin.action(description="Retire selected items (never recommended again)", permissions=["change"])
     def retire(self, request, queryset) -> None:
         n = services.set_active(item_ids=list(queryset.values_list("pk", flat=True)), active=False)
         self.message_user(request, f"{n} item(s) retired; they are no longer recommended.")
 
-    @admin.action(description="Re-embed selected items")
+    @admin.action(description="Re-embed selected items", permissions=["change"])
     def reembed(self, request, queryset) -> None:
         n = services.reembed_items(item_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{n} item(s) queued for embedding.")
 
-    @admin.action(description="Rebuild the index now")
+    @admin.action(description="Rebuild the index now", permissions=["rebuild"])
     def rebuild_now(self, request, queryset) -> None:
         _rebuild(request)
 
@@ -66,9 +91,13 @@ class InventoryItemAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def index_view(self, request: HttpRequest):
-        users = get_user_model().objects.order_by("username")[:500]
+        _require(request, INDEX_VIEW_PERMISSION)
+        can_preview = request.user.has_perm(PREVIEW_PERMISSION)
+        users = get_user_model().objects.order_by("username")[:500] if can_preview else []
         chosen = request.GET.get("user")
         preview, chosen_user = [], None
+        if chosen and not can_preview:
+            raise PermissionDenied
         if chosen and chosen.isdigit():
             chosen_user = get_user_model().objects.filter(pk=int(chosen)).first()
             if chosen_user is not None:
@@ -85,10 +114,13 @@ class InventoryItemAdmin(admin.ModelAdmin):
             "users": users,
             "chosen_user": chosen_user,
             "preview": preview,
+            "can_preview": can_preview,
+            "can_rebuild": request.user.has_perm(REBUILD_PERMISSION),
         }
         return TemplateResponse(request, "admin/recommender/index_state.html", context)
 
     def rebuild_view(self, request: HttpRequest):
+        _require(request, REBUILD_PERMISSION)
         if request.method == "POST":
             _rebuild(request)
         return redirect("admin:recommender_index_state")
@@ -144,7 +176,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         return ("csv_file", "images_zip", "embed") if obj is None else ()
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None or request.method == "GET"
+        """A job is never edited: its page is only shown (GET), and only to those who may view jobs."""
+        return self.has_view_permission(request, obj) and (obj is None or request.method == "GET")
 
     def save_model(self, request, obj, form, change) -> None:
         job = services.import_job_create(
@@ -161,6 +194,8 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         job = get_object_or_404(ImportJob, pk=pk)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
         return JsonResponse(
             {
                 "status": job.status, "percent": job.percent, "processed": job.processed_rows, "total": job.total_rows,

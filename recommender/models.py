@@ -85,6 +85,12 @@ class IndexVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["is_current"], condition=models.Q(is_current=True), name="one_current_index")
         ]
+        # The admin's index page: previewing shows a chosen user's closet-derived recommendations (private data), and
+        # a rebuild costs minutes of CPU; neither follows from the default view/change permissions.
+        permissions = [
+            ("preview_recommendations", "Can preview any user's recommendations"),
+            ("rebuild_index", "Can rebuild the recommendation index now"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.version} ({self.item_count} items{', current' if self.is_current else ''})"

@@ -16,6 +16,9 @@ class GarmentAdmin(admin.ModelAdmin):
     """Staff view of every closet. Photos come through an admin-only view, so they stay off MEDIA_URL; garments are
     added through the site (the upload service), and deletions go through the service so files are removed."""
 
+    class Media:
+        css = {"all": ["css/admin-extra.css"]}  # the photo sizes (the CSP allows no inline styles)
+
     list_display = ["thumb", "name", "brand", "owner", "category", "colour", "embedding_state", "created_at"]
     list_display_links = ["thumb", "name"]
     list_filter = ["category", "colour", "embedding_state", "created_at"]
@@ -59,12 +62,12 @@ class GarmentAdmin(admin.ModelAdmin):
     @admin.display(description="Photo")
     def thumb(self, garment: Garment) -> str:
         url = reverse("admin:wardrobe_garment_photo", args=[garment.pk, "thumb"])
-        return format_html('<img src="{}" alt="" style="height:56px;width:56px;object-fit:contain;background:#fff;border-radius:6px">', url)
+        return format_html('<img src="{}" alt="" class="admin-garment-thumb">', url)
 
     @admin.display(description="Photo")
     def preview(self, garment: Garment) -> str:
         url = reverse("admin:wardrobe_garment_photo", args=[garment.pk, "full"])
-        return format_html('<img src="{}" alt="" style="max-height:320px;max-width:100%">', url)
+        return format_html('<img src="{}" alt="" class="admin-garment-preview">', url)
 
     def save_model(self, request: HttpRequest, obj: Garment, form, change: bool) -> None:
         changed = {f: form.cleaned_data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
