@@ -129,6 +129,10 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Closetspace <
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# One form or API batch runs in one request, which must end inside the web worker's timeout (docs/benchmarks.md).
+UPLOAD_BATCH_MAX_FILES = env.int("UPLOAD_BATCH_MAX_FILES", default=10)
+UPLOAD_BATCH_MAX_BYTES = env.int("UPLOAD_BATCH_MAX_BYTES", default=60 * 1024 * 1024)
+UPLOAD_BATCH_BUDGET_SECONDS = env.float("UPLOAD_BATCH_BUDGET_SECONDS", default=20.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 REST_FRAMEWORK = {
@@ -140,6 +144,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A request body past Django's parser limits is a 400 in the API's error shape, not a bare HTML page.
+    "EXCEPTION_HANDLER": "wardrobe.api_errors.exception_handler",
 }
 # Anonymous sign-ups through /api/auth/register/ per client address (DRF rate syntax; empty -> unlimited).
 API_REGISTER_RATE = env.str("API_REGISTER_RATE", default="30/hour")

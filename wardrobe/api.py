@@ -141,7 +141,10 @@ class GarmentBatchApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data={"images": request.FILES.getlist("images")})
         serializer.is_valid(raise_exception=True)
-        result = services.garment_create_batch(owner=request.user, images=serializer.validated_data["images"])
+        try:
+            result = services.garment_create_batch(owner=request.user, images=serializer.validated_data["images"])
+        except services.BatchTooLarge as exc:
+            raise ValidationError({"images": [str(exc)]}) from exc
         body = {
             "created": GarmentOutputSerializer(result.created, many=True, context={"request": request}).data,
             "rejected": [{"filename": r.filename, "error": r.message} for r in result.rejected],

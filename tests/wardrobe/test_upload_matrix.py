@@ -259,3 +259,82 @@ def test_heic_photos_are_accepted(door):
     response = door.send([upload("phone.heic", out.getvalue(), "image/heic")])
     assert response.status_code in (201, 302)
     assert _stored_image(Garment.objects.get()).size == (64, 64)
+
+
+@pytest.mark.django_db
+def test_a_batch_over_the_photo_count_limit_is_refused_up_front_and_adds_nothing(door, settings, stored_files):
+    settings.UPLOAD_BATCH_MAX_FILES = 3
+    response = door.send([upload(f"shirt-{i}.jpg") for i in range(4)])
+    assert response.status_code == 400
+    assert "You chose 4 photos; you can upload up to 3 photos" in door.error_text(response)
+    assert Garment.objects.count() == 0
+    assert stored_files() == []
+
+
+@pytest.mark.django_db
+def test_a_batch_over_the_byte_limit_is_refused_up_front_and_adds_nothing(door, settings, stored_files):
+    photos = [upload(f"noisy-{i}.jpg", _noise_jpeg((120, 120))) for i in range(3)]
+    settings.UPLOAD_BATCH_MAX_BYTES = sum(p.size for p in photos) - 1
+    response = door.send(photos)
+    assert response.status_code == 400
+    assert "These photos add up to" in door.error_text(response)
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_body_far_over_the_byte_limit_is_refused_before_it_is_read(client, alice, settings):
+    settings.UPLOAD_BATCH_MAX_BYTES = 1000
+    client.login(username="alice", password=PASSWORD)
+    response = client.post(reverse("wardrobe:garment-upload"), {"photos": [upload("big.png", bytes(2 * 1024 * 1024))]})
+    assert response.status_code == 400
+    assert "This upload is 2 MB; you can upload up to" in response.content.decode()
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_more_files_than_django_parses_gives_the_upload_form_with_a_message(client, alice, settings):
+    client.login(username="alice", password=PASSWORD)
+    files = [upload(f"p{i}.jpg", b"x") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = client.post(reverse("wardrobe:garment-upload"), {"photos": files})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Add to your closet" in html and "More than 100 files were sent at once" in html
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_more_files_than_django_parses_is_an_api_error_not_an_html_page(alice, settings):
+    api = APIClient()
+    api.force_authenticate(alice)
+    files = [upload(f"p{i}.jpg", b"x") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = api.post("/api/garments/batch/", {"images": files}, format="multipart")
+    assert response.status_code == 400
+    assert "More than 100 files were sent at once" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_upload_page_states_the_batch_limits(client, alice, settings):
+    settings.UPLOAD_BATCH_MAX_FILES, settings.UPLOAD_BATCH_MAX_BYTES = 7, 30 * 1024 * 1024
+    client.login(username="alice", password=PASSWORD)
+    assert "You can upload up to 7 photos and 30 MB in all per upload." in client.get(reverse("wardrobe:garment-upload")).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_upload_without_its_csrf_token_is_still_refused(alice):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="alice", password=PASSWORD)
+    response = client.post(reverse("wardrobe:garment-upload"), {"photos": [upload("shirt.jpg")]})
+    assert response.status_code == 403
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_batch_that_runs_out_of_time_reports_the_photos_it_did_not_add(door, settings):
+    settings.UPLOAD_BATCH_BUDGET_SECONDS = 0  # the first photo starts inside the budget, the rest find it spent
+    response = door.send([upload("first.jpg"), upload("second.jpg"), upload("third.jpg")])
+    assert response.status_code in (201, 302)
+    assert list(Garment.objects.values_list("name", flat=True)) == ["first"]
+    report = door.error_text(door.client.get(reverse("wardrobe:closet"))) if isinstance(door, FormDoor) else door.error_text(response)
+    assert "second.jpg" in report and "ran out of time" in report
