@@ -220,6 +220,10 @@ RECOMMENDER_ANN_SEARCH_K = env.int("RECOMMENDER_ANN_SEARCH_K", default=3000)
 RECOMMENDER_ANN_OVERFETCH = env.int("RECOMMENDER_ANN_OVERFETCH", default=4)
 # Demo inventory: the Kaggle data has no prices; import gives each item a seeded pseudo price in this currency.
 INVENTORY_DEMO_CURRENCY = env.str("INVENTORY_DEMO_CURRENCY", default="EUR")
+# Zip bombs: caps on what an import's zip of photos may unpack to (recommender/services/import_files.py).
+IMPORT_ZIP_MAX_BYTES = env.int("IMPORT_ZIP_MAX_BYTES", default=4 * 1024**3)
+IMPORT_ZIP_MAX_MEMBER_BYTES = env.int("IMPORT_ZIP_MAX_MEMBER_BYTES", default=50 * 1024**2)
+IMPORT_ZIP_MAX_RATIO = env.int("IMPORT_ZIP_MAX_RATIO", default=100)
 CELERY_BEAT_SCHEDULE: dict = {
     "rebuild-index": {"task": "recommender.tasks.rebuild_index", "schedule": RECOMMENDER_INDEX_REBUILD_SECONDS},
     "requeue-stale-garments": {"task": "wardrobe.tasks.requeue_stale_garments", "schedule": EMBEDDING_SWEEP_SECONDS},
