@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 DATA ?= ../shared/datasets/fashion-products
 PYTEST_ARGS ?=
 
-.PHONY: run test screenshots venv lock migrate demo eval bench check-deploy clean
+.PHONY: run test screenshots venv lock migrate demo eval bench check-deploy fuzz clean
 
 venv: $(STAMP)
 
@@ -41,6 +41,12 @@ screenshots: venv
 EVAL_ARGS ?=
 eval: venv
 	HF_HUB_OFFLINE=1 $(BIN)/python -m ml.evaluate --data $(DATA) --out var/eval.json $(EVAL_ARGS)
+
+# Schemathesis over the OpenAPI schema against a live server (scripts/fuzz.sh; bounded, not part of `make test`).
+# FUZZ_MAX_EXAMPLES (per operation, default 30), FUZZ_MAX_TIME (seconds, default 600), FUZZ_DATABASE_URL.
+fuzz: venv
+	scripts/ensure_services.sh
+	scripts/fuzz.sh
 
 check-deploy: venv
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a-long-random-looking-secret-value-xyz \

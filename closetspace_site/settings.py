@@ -160,6 +160,10 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Closetspace <
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# One form or API batch runs in one request, which must end inside the web worker's timeout (docs/benchmarks.md).
+UPLOAD_BATCH_MAX_FILES = env.int("UPLOAD_BATCH_MAX_FILES", default=10)
+UPLOAD_BATCH_MAX_BYTES = env.int("UPLOAD_BATCH_MAX_BYTES", default=60 * 1024 * 1024)
+UPLOAD_BATCH_BUDGET_SECONDS = env.float("UPLOAD_BATCH_BUDGET_SECONDS", default=20.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 REST_FRAMEWORK = {
@@ -171,6 +175,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A request body past Django's parser limits is a 400 in the API's error shape, not a bare HTML page.
+    "EXCEPTION_HANDLER": "wardrobe.api_errors.exception_handler",
 }
 # Anonymous sign-ups through /api/auth/register/ per client address (DRF rate syntax; empty -> unlimited).
 API_REGISTER_RATE = env.str("API_REGISTER_RATE", default="30/hour")
@@ -253,6 +259,10 @@ RECOMMENDER_ANN_SEARCH_K = env.int("RECOMMENDER_ANN_SEARCH_K", default=3000)
 RECOMMENDER_ANN_OVERFETCH = env.int("RECOMMENDER_ANN_OVERFETCH", default=4)
 # Demo inventory: the Kaggle data has no prices; import gives each item a seeded pseudo price in this currency.
 INVENTORY_DEMO_CURRENCY = env.str("INVENTORY_DEMO_CURRENCY", default="EUR")
+# Zip bombs: caps on what an import's zip of photos may unpack to (recommender/services/import_files.py).
+IMPORT_ZIP_MAX_BYTES = env.int("IMPORT_ZIP_MAX_BYTES", default=4 * 1024**3)
+IMPORT_ZIP_MAX_MEMBER_BYTES = env.int("IMPORT_ZIP_MAX_MEMBER_BYTES", default=50 * 1024**2)
+IMPORT_ZIP_MAX_RATIO = env.int("IMPORT_ZIP_MAX_RATIO", default=100)
 CELERY_BEAT_SCHEDULE: dict = {
     "rebuild-index": {"task": "recommender.tasks.rebuild_index", "schedule": RECOMMENDER_INDEX_REBUILD_SECONDS},
     "requeue-stale-garments": {"task": "wardrobe.tasks.requeue_stale_garments", "schedule": EMBEDDING_SWEEP_SECONDS},

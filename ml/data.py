@@ -57,7 +57,7 @@ def _clean(value: str | None) -> str:
 
 def iter_styles(csv_path: Path | str) -> Iterator[StyleItem]:
     """Yield the rows of a styles-format CSV in file order. Raises StylesFormatError if a column is missing."""
-    with open(csv_path, newline="", encoding="utf-8") as fh:
+    with open(csv_path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's byte-order mark is not a column
         reader = csv.DictReader(fh)
         missing = [c for c in STYLES_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:

@@ -277,15 +277,21 @@ class FeedbackApi(APIView):
         kind = serializers.CharField()
         created = serializers.DateTimeField()
 
+    class FilterSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Feedback.Kind.choices, required=False)
+
     @extend_schema(
         operation_id="feedback_list",
         parameters=[OpenApiParameter("kind", str, enum=Feedback.Kind.values)],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
+        # Validated first: an unchecked value (a NUL byte) went into the query and PostgreSQL refused it with a 500.
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         qs = Feedback.objects.filter(user=request.user)
-        if request.query_params.get("kind"):
-            qs = qs.filter(kind=request.query_params["kind"])
+        if filters.validated_data.get("kind"):
+            qs = qs.filter(kind=filters.validated_data["kind"])
         return Response(self.OutputSerializer(qs[:1000], many=True).data)
 
     @extend_schema(operation_id="feedback_set", request=InputSerializer, responses={201: OutputSerializer})

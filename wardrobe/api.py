@@ -70,6 +70,17 @@ class GarmentPagination(PageNumberPagination):
     max_page_size = 100
 
 
+@extend_schema_serializer(component_name="PaginatedGarmentList")
+class GarmentPageSerializer(serializers.Serializer):
+    """What GET /api/garments/ returns (GarmentPagination's page), written out because an APIView that paginates by
+    hand is documented by drf-spectacular as a bare list."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = GarmentOutputSerializer(many=True)
+
+
 class GarmentListApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -92,7 +103,7 @@ class GarmentListApi(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=GarmentOutputSerializer(many=True),
+        responses=GarmentPageSerializer,
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -132,16 +143,35 @@ class GarmentBatchApi(APIView):
             "GarmentRejection", {"filename": serializers.CharField(), "error": serializers.CharField()}, many=True
         )
 
+    @extend_schema_serializer(component_name="GarmentBatchError")
+    class ErrorSerializer(serializers.Serializer):
+        """Every 400 of the batch: the per-photo report when no photo was kept, or why the request was refused."""
+
+        created = GarmentOutputSerializer(many=True, required=False, help_text="Empty: no photo was kept.")
+        rejected = inline_serializer(
+            "GarmentRejectionReport", {"filename": serializers.CharField(), "error": serializers.CharField()},
+            many=True, required=False,
+        )
+        images = serializers.ListField(
+            child=serializers.CharField(), required=False,
+            help_text="Why the batch was refused before any photo was looked at (none sent, over the batch limits).",
+        )
+        detail = serializers.CharField(required=False, help_text="A body Django would not parse (too many files).")
+
     @extend_schema(
         operation_id="garments_batch_create",
         request=InputSerializer,
-        responses={201: OutputSerializer, 400: OutputSerializer},
-        description="One garment per photo. Rejected photos are listed; the others are kept. 400 when none was kept.",
+        responses={201: OutputSerializer, 400: ErrorSerializer},
+        description="One garment per photo. Rejected photos are listed; the others are kept. 400 when none was kept, "
+        "or when the batch is over the limits (UPLOAD_BATCH_MAX_FILES, UPLOAD_BATCH_MAX_BYTES) and nothing was added.",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data={"images": request.FILES.getlist("images")})
         serializer.is_valid(raise_exception=True)
-        result = services.garment_create_batch(owner=request.user, images=serializer.validated_data["images"])
+        try:
+            result = services.garment_create_batch(owner=request.user, images=serializer.validated_data["images"])
+        except services.BatchTooLarge as exc:
+            raise ValidationError({"images": [str(exc)]}) from exc
         body = {
             "created": GarmentOutputSerializer(result.created, many=True, context={"request": request}).data,
             "rejected": [{"filename": r.filename, "error": r.message} for r in result.rejected],

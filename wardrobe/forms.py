@@ -5,7 +5,7 @@ from django import forms
 from wardrobe import taxonomy
 from wardrobe.images import ACCEPTED_EXTENSIONS
 from wardrobe.models import Garment
-from wardrobe.services import EDITABLE_FIELDS
+from wardrobe.services import EDITABLE_FIELDS, batch_limit_text
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -34,6 +34,11 @@ class GarmentUploadForm(forms.Form):
         help_text=f"One garment per photo. {ACCEPTED_EXTENSIONS}; you can add details afterwards.",
         error_messages={"required": "Choose at least one photo to upload."},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read at run time: the limits are settings.
+        self.fields["photos"].help_text += f" You can upload {batch_limit_text()}."
 
 
 class GarmentForm(forms.ModelForm):

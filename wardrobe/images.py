@@ -6,6 +6,9 @@ thumbnail. Anything else raises ImageRejected with a message meant for the perso
 from __future__ import annotations
 
 import io
+import logging
+import re
+import struct
 import warnings
 from dataclasses import dataclass
 from typing import IO
@@ -19,6 +22,12 @@ ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC"
 ACCEPTED_EXTENSIONS = ".jpg, .jpeg, .png, .webp, .heic, .heif"
 THUMBNAIL_SIZE = (480, 480)
 JPEG_QUALITY = 90
+# JPEG cannot store a side over 65,500 pixels, and a strip 1 pixel wide is no photo of a garment.
+MAX_SIDE = 20_000
+MAX_ASPECT_RATIO = 10
+DAMAGED = "The image is damaged or incomplete (was the upload cut short?)."
+
+logger = logging.getLogger(__name__)
 
 
 class ImageRejected(ValueError):
@@ -52,29 +61,65 @@ def _read_limited(fileobj: IO[bytes], max_bytes: int) -> bytes:
     return data
 
 
+def _too_many_pixels(exc: Exception, max_pixels: int) -> ImageRejected:
+    # Pillow refuses to even open a bomb far over its own limit, so its message is the only place the size is.
+    found = re.search(r"Image size \((\d+) pixels\)", str(exc))
+    size = f"{int(found.group(1)) / 1_000_000:,.0f} megapixels" if found else "too many pixels"
+    return ImageRejected(
+        f"The image is too large: {size}; the limit is {max_pixels / 1_000_000:g} megapixels."
+    )
+
+
+def _check_shape(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"The image is too large: {width}\u00d7{height} pixels; the limit is {max_pixels / 1_000_000:g} megapixels."
+        )
+    if max(width, height) > MAX_SIDE or max(width, height) > MAX_ASPECT_RATIO * max(min(width, height), 1):
+        raise ImageRejected(
+            f"The image is {width}\u00d7{height} pixels: too long and thin for a garment photo "
+            f"(at most {MAX_SIDE:,} pixels on a side and {MAX_ASPECT_RATIO} times longer than wide)."
+        )
+
+
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             probe = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_many_pixels(exc, max_pixels) from None
+        except UnidentifiedImageError:
             raise ImageRejected(
                 f"This file is not an image we can read. Upload a photo ({ACCEPTED_EXTENSIONS})."
             ) from None
+        except ValueError as exc:
+            raise _metadata_or_damaged(exc) from exc
+        except (OSError, SyntaxError, EOFError, struct.error, IndexError) as exc:
+            # A header cut short inside a marker fails here, before Pillow knows what the file is.
+            raise ImageRejected(DAMAGED) from exc
         if probe.format not in ACCEPTED_FORMATS:
             raise ImageRejected(f"{probe.format} images are not accepted. Upload {ACCEPTED_EXTENSIONS}.")
-        width, height = probe.size
-        if width * height > max_pixels:
-            raise ImageRejected(
-                f"The image is {width}\u00d7{height} pixels; the limit is {max_pixels / 1_000_000:g} megapixels."
-            )
+        _check_shape(*probe.size, max_pixels)
         try:
             probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
-            raise ImageRejected("The image is damaged or incomplete (was the upload cut short?).") from exc
+        except ValueError as exc:
+            raise _metadata_or_damaged(exc) from exc
+        except (OSError, SyntaxError, EOFError, struct.error, IndexError, Image.DecompressionBombWarning) as exc:
+            raise ImageRejected(DAMAGED) from exc
     return image
+
+
+def _metadata_or_damaged(exc: ValueError) -> ImageRejected:
+    # Pillow caps the decompressed size of PNG text and ICC chunks (zip bombs hidden in metadata) with a ValueError.
+    if "MAX_TEXT" in str(exc) or "text chunk" in str(exc):
+        return ImageRejected(
+            "The image carries too much embedded metadata (text or colour-profile chunks). Save it again as a "
+            "plain JPEG or PNG and upload that."
+        )
+    return ImageRejected(DAMAGED)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -101,10 +146,22 @@ def _encode(image: Image.Image) -> bytes:
 def normalise_image(fileobj: IO[bytes], *, max_bytes: int, max_pixels: int) -> NormalisedImage:
     """Check an upload and return it upright, RGB and metadata-free, with its thumbnail.
 
-    Raises ImageRejected for empty, oversized, unreadable, truncated or over-large (pixel bomb) files and for
-    formats other than JPEG, PNG, WebP and HEIC.
+    Raises ImageRejected for empty, oversized, unreadable, truncated or over-large (pixel bomb) files, for strips
+    too long and thin to be a photo, for metadata bombs (huge ICC or text chunks) and for formats other than JPEG,
+    PNG, WebP and HEIC.
     """
     data = _read_limited(fileobj, max_bytes)
+    try:
+        return _normalise(data, max_pixels)
+    except ImageRejected:
+        raise
+    except Exception as exc:
+        # Decoders meet hostile files here; whatever they raise, the uploader gets a 400 with a reason, not a 500.
+        logger.warning("image decoder failed on an upload (%s: %s)", type(exc).__name__, exc)
+        raise ImageRejected(DAMAGED) from exc
+
+
+def _normalise(data: bytes, max_pixels: int) -> NormalisedImage:
     image = _open(data, max_pixels)
     source_format = ACCEPTED_FORMATS[image.format or ""]
     try:
@@ -112,6 +169,7 @@ def normalise_image(fileobj: IO[bytes], *, max_bytes: int, max_pixels: int) -> N
         rgb = _to_rgb(upright)
     except (OSError, ValueError) as exc:
         raise ImageRejected("The image could not be converted (unsupported colour mode).") from exc
+    # Turning by EXIF may swap the sides; the shape rules hold either way, so no second check is needed.
     thumb = rgb.copy()
     thumb.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
     return NormalisedImage(

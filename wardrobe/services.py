@@ -6,6 +6,7 @@ it fails; files of deleted garments are removed only after the deletion commits.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from wardrobe.models import Garment, stuck_embeddings
 
 __all__ = [
     "BatchResult",
+    "BatchTooLarge",
     "ImageRejected",
     "Rejection",
     "garment_create",
@@ -39,6 +41,8 @@ __all__ = [
     "garment_update",
     "queue_embedding",
     "requeue_stale_garments",
+    "batch_limit_text",
+    "check_batch_size",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,6 +65,33 @@ class BatchResult:
 
 
 EMBED_GARMENT = "wardrobe.tasks.embed_garment"
+
+
+OUT_OF_TIME = "The server is busy and the upload ran out of time; upload this photo again."
+
+
+class BatchTooLarge(ValueError):
+    """A batch over UPLOAD_BATCH_MAX_FILES or UPLOAD_BATCH_MAX_BYTES; str() says the limit, for the uploader."""
+
+
+def batch_limit_text() -> str:
+    """The batch limits in words, for the upload page and every refusal."""
+    return (
+        f"up to {settings.UPLOAD_BATCH_MAX_FILES} photos and "
+        f"{settings.UPLOAD_BATCH_MAX_BYTES / (1024 * 1024):g} MB in all per upload"
+    )
+
+
+def check_batch_size(*, count: int, total_bytes: int) -> None:
+    """Refuse a whole batch up front, before any garment is made: it runs in one request, and one cut off by the
+    worker timeout half-way would leave some garments made and the uploader with an error page."""
+    if count > settings.UPLOAD_BATCH_MAX_FILES:
+        raise BatchTooLarge(f"You chose {count} photos; you can upload {batch_limit_text()}. Nothing was added.")
+    if total_bytes > settings.UPLOAD_BATCH_MAX_BYTES:
+        raise BatchTooLarge(
+            f"These photos add up to {total_bytes / (1024 * 1024):.0f} MB; you can upload {batch_limit_text()}. "
+            "Nothing was added."
+        )
 
 
 def queue_embedding(*, garment_id: int) -> None:
@@ -142,10 +173,21 @@ def garment_create(
 
 
 def garment_create_batch(*, owner: AbstractBaseUser, images: Iterable[IO[bytes]]) -> BatchResult:
-    """Create one garment per photo. Each photo stands alone: a rejected one is reported and the others are kept."""
+    """Create one garment per photo. Each photo stands alone: a rejected one is reported and the others are kept.
+
+    Raises BatchTooLarge, before creating anything, for a batch over the count or byte limit. Photos still waiting
+    when UPLOAD_BATCH_BUDGET_SECONDS have passed (a busy server) are reported as not added, so the request ends
+    with a report instead of being cut off by the worker timeout half-way.
+    """
+    images = list(images)
+    check_batch_size(count=len(images), total_bytes=sum(getattr(image, "size", 0) or 0 for image in images))
     result = BatchResult()
-    for image in images:
+    deadline = time.monotonic() + settings.UPLOAD_BATCH_BUDGET_SECONDS
+    for position, image in enumerate(images):
         filename = PurePath(getattr(image, "name", "") or "upload").name
+        if position and time.monotonic() > deadline:
+            result.rejected.append(Rejection(filename=filename, message=OUT_OF_TIME))
+            continue
         try:
             result.created.append(garment_create(owner=owner, image=image))
         except ImageRejected as exc:

@@ -1,15 +1,19 @@
 """Closet pages. Thin: they parse the request, call a selector or service and render."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http.multipartparser import MultiPartParserError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wardrobe import selectors, services
+from wardrobe.api_errors import BODY_LIMIT_ERRORS, body_limit_message
 from wardrobe.forms import ClosetFilterForm, GarmentForm, GarmentUploadForm
 from wardrobe.http import own_garment_or_404, stored_photo_response
 
@@ -49,12 +53,52 @@ def closet(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The body's size is read from its header, so a batch far over the limit is refused before it is read.
+BODY_OVERHEAD_BYTES = 1024 * 1024
+
+
+def _body_refusal(request: HttpRequest) -> str:
+    """Why an upload body is refused before its photos are looked at, or "" when it may go on."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.UPLOAD_BATCH_MAX_BYTES + BODY_OVERHEAD_BYTES:
+        return (
+            f"This upload is {length / (1024 * 1024):.0f} MB; you can upload {services.batch_limit_text()}. "
+            "Nothing was added."
+        )
+    try:
+        request.FILES  # noqa: B018 - parsing is where Django's own limits (file count, field size) are raised
+    except BODY_LIMIT_ERRORS as exc:
+        return body_limit_message(exc)
+    except MultiPartParserError:
+        return "The upload was cut short or malformed. Nothing was added; please try again."
+    return ""
+
+
+@csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
 def garment_upload(request: HttpRequest) -> HttpResponse:
+    """The upload page. Its body limits are checked before the CSRF check (done by _garment_upload), because that
+    check parses the whole body, and a body past Django's file-count limit would end there as a bare "Bad Request
+    (400)" page. A refused body only renders the form again: nothing is written without the CSRF check."""
+    if request.method == "POST":
+        refusal = _body_refusal(request)
+        if refusal:
+            return render(request, "wardrobe/upload.html", {"form": GarmentUploadForm(), "refusal": refusal}, status=400)
+    return _garment_upload(request)
+
+
+@csrf_protect
+def _garment_upload(request: HttpRequest) -> HttpResponse:
     form = GarmentUploadForm(request.POST, request.FILES) if request.method == "POST" else GarmentUploadForm()
     if request.method == "POST" and form.is_valid():
-        result = services.garment_create_batch(owner=request.user, images=form.cleaned_data["photos"])
+        try:
+            result = services.garment_create_batch(owner=request.user, images=form.cleaned_data["photos"])
+        except services.BatchTooLarge as exc:
+            return render(request, "wardrobe/upload.html", {"form": form, "refusal": str(exc)}, status=400)
         for rejection in result.rejected:
             form.add_error(None, f"{rejection.filename}: {rejection.message}")
         if result.created:

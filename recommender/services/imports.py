@@ -1,9 +1,12 @@
-"""Admin-started imports: the uploaded CSV and zip are stored on an ImportJob, a worker runs it and writes progress."""
+"""Admin-started imports: the uploaded CSV and zip are stored on an ImportJob, a worker runs it and writes progress.
+
+A job always ends, done or failed with its reason on its page, and its uploaded files are deleted when it ends: they
+are kept only while it is queued or running.
+"""
 from __future__ import annotations
 
 import logging
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -15,7 +18,8 @@ from django.utils import timezone
 from common.jobs import enqueue_on_commit
 from recommender.models import ImportJob
 from recommender.services.embedding import queue_pending_items
-from recommender.services.inventory import CHUNK, ImportFormatError, import_inventory, unpack_images_zip
+from recommender.services.import_files import ImportFormatError, unpack_images_zip
+from recommender.services.inventory import CHUNK, import_inventory
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +69,8 @@ def import_job_run(
             report = import_inventory(
                 csv_path=csv_path, images_dir=images_dir, on_progress=progress, chunk_size=chunk_size
             )
-        except (ImportFormatError, OSError, ValueError, zipfile.BadZipFile) as exc:
-            job.refresh_from_db()
-            job.status, job.error, job.finished_at = ImportJob.Status.FAILED, str(exc), timezone.now()
-            job.save(update_fields=["status", "error", "finished_at"])
-            return job
+        except Exception as exc:  # noqa: BLE001 - whatever stops an import, its job must end, with the reason shown
+            return _fail(job, exc)
     job.refresh_from_db()
     job.status = ImportJob.Status.DONE
     job.total_rows, job.processed_rows = report.total, report.total
@@ -77,6 +78,35 @@ def import_job_run(
     job.bad_rows = [b.as_dict() for b in report.bad]
     job.finished_at = timezone.now()
     job.save()
+    _delete_uploads(job)
     if job.embed:
         queue_pending_items()
     return job
+
+
+def _fail(job: ImportJob, exc: Exception) -> ImportJob:
+    job.refresh_from_db()
+    if isinstance(exc, ImportFormatError):
+        reason = str(exc)
+    else:
+        logger.exception("import job %s stopped", job.pk)
+        reason = f"The import stopped on an unexpected error ({type(exc).__name__}: {exc})."
+    if job.processed_rows and not isinstance(exc, ImportFormatError):
+        # Chunks commit one by one: say what is already in the inventory, so nobody takes it for all or nothing.
+        reason += f" The first {job.processed_rows} of {job.total_rows} rows were written before it stopped."
+    job.status, job.error, job.finished_at = ImportJob.Status.FAILED, reason[:5000], timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    _delete_uploads(job)
+    return job
+
+
+def _delete_uploads(job: ImportJob) -> None:
+    """Remove the job's uploaded CSV and zip from storage once it has ended; the report stays on the row."""
+    names = [f.name for f in (job.csv_file, job.images_zip) if f and f.name]
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("could not delete import upload %s", name)
+    ImportJob.objects.filter(pk=job.pk).update(csv_file="", images_zip="")
+    job.csv_file.name, job.images_zip.name = "", ""

@@ -21,8 +21,6 @@ import csv
 import hashlib
 import io
 import random
-import shutil
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -37,6 +35,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ml.data import STYLES_COLUMNS, StylesFormatError, iter_styles
 from recommender.models import EmbeddingState, InventoryItem
+from recommender.services.import_files import CSV_ENCODING, ImportFormatError, check_csv
 from wardrobe import taxonomy
 
 OWN_COLUMNS = ("external_id", "name", "brand", "category", "colour", "gender", "price", "currency", "sizes", "url", "image")
@@ -55,10 +54,6 @@ _CONTENT_FIELDS = [
     "embed_input_hash", "updated_at",
 ]
 _EMBEDDING_RESET_FIELDS = ["embedding_state", "embedding_error", "embedding", "embedding_version", "embedding_updated_at"]
-
-
-class ImportFormatError(ValueError):
-    """The file is not a CSV of either supported format; nothing was imported."""
 
 
 @dataclass
@@ -130,7 +125,7 @@ def demo_sizes(external_id: str, category: str) -> list[str]:
 
 def _header(csv_path: Path) -> list[str]:
     try:
-        with open(csv_path, newline="", encoding="utf-8") as fh:
+        with open(csv_path, newline="", encoding=CSV_ENCODING) as fh:
             return next(csv.reader(fh), [])
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"{csv_path.name} is not UTF-8 text: {exc}") from exc
@@ -149,7 +144,7 @@ def detect_format(csv_path: Path) -> str:
 
 
 def count_rows(csv_path: Path) -> int:
-    with open(csv_path, newline="", encoding="utf-8") as fh:
+    with open(csv_path, newline="", encoding=CSV_ENCODING) as fh:
         return max(0, sum(1 for _ in csv.reader(fh)) - 1)
 
 
@@ -192,7 +187,7 @@ def _styles_rows(csv_path: Path, images_dir: Path) -> Iterator[_Row | BadRow]:
 
 
 def _own_rows(csv_path: Path, images_dir: Path) -> Iterator[_Row | BadRow]:
-    with open(csv_path, newline="", encoding="utf-8") as fh:
+    with open(csv_path, newline="", encoding=CSV_ENCODING) as fh:
         reader = csv.DictReader(fh)
         for raw in reader:
             row = reader.line_num
@@ -378,8 +373,10 @@ def import_inventory(
     csv_path, images_dir = Path(csv_path), Path(images_dir)
     if not csv_path.is_file():
         raise ImportFormatError(f"{csv_path} does not exist")
+    # The whole file is checked before the first row is written: a bad line late in it must not half-import.
+    total = check_csv(csv_path)
     fmt = detect_format(csv_path)
-    report = ImportReport(total=count_rows(csv_path))
+    report = ImportReport(total=total)
     if on_progress:
         on_progress(0, report.total)
     rows = _styles_rows(csv_path, images_dir) if fmt == "styles" else _own_rows(csv_path, images_dir)
@@ -407,23 +404,6 @@ def import_inventory(
     report.bad.sort(key=lambda b: b.row)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def unpack_images_zip(*, zip_path: Path | str, into: Path | str) -> Path:
-    """Extract an uploaded zip of photos into ``into`` (members with absolute or .. paths are skipped)."""
-    into = Path(into)
-    into.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(zip_path) as zf:
-        for member in zf.infolist():
-            parts = PurePosixPath(member.filename).parts
-            if member.is_dir() or PurePosixPath(member.filename).is_absolute() or ".." in parts:
-                continue
-            target = into.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(member) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-    # A zip of a folder ("images/1.jpg") or of the photos themselves ("1.jpg"): point at the photos.
-    return into / "images" if (into / "images").is_dir() else into
 
 
 def set_active(*, item_ids: list[int], active: bool) -> int:

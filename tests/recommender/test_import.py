@@ -113,3 +113,144 @@ def test_progress_is_reported_with_the_total_before_the_first_chunk_and_after_ea
     calls = []
     services.import_inventory(csv_path=csv_path, images_dir=images, chunk_size=2, on_progress=lambda *c: calls.append(c))
     assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
+
+
+# --- hostile import files (issue 17): every one ends its job as failed with the reason, and nothing half-written ---
+
+import io  # noqa: E402
+import re  # noqa: E402
+import zipfile  # noqa: E402
+
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.files.storage import default_storage  # noqa: E402
+
+from recommender.models import ImportJob  # noqa: E402
+from recommender.services.import_files import unpack_images_zip  # noqa: E402
+
+
+def _csv_bytes(rows, header=STYLES_HEADER) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _zip(members: dict[str, bytes], method=zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=method) as zf:
+        for name, data in members.items():
+            zf.writestr(f"images/{name}", data)
+    return out.getvalue()
+
+
+def _patched_zip(local_offset: int, central_offset: int, value: bytes) -> bytes:
+    """A one-photo zip with a header field overwritten in both the local and the central header."""
+    data = bytearray(_zip({"1.jpg": image_bytes()}))
+    for signature, offset in ((b"PK\x03\x04", local_offset), (b"PK\x01\x02", central_offset)):
+        at = data.index(signature) + offset
+        data[at:at + len(value)] = value
+    return bytes(data)
+
+
+def _encrypted_zip() -> bytes:
+    return _patched_zip(6, 8, b"\x01\x00")  # general-purpose flag bit 0: encrypted
+
+
+def _ppmd_zip() -> bytes:
+    return _patched_zip(8, 10, b"\x62\x00")  # compression method 98 (PPMd), which zipfile cannot read
+
+
+def _corrupt_zip() -> bytes:
+    data = bytearray(_zip({"1.jpg": b"\x00" * 5000 + bytes(range(256)) * 40}))
+    start = data.index(b"PK\x03\x04") + 30 + len("images/1.jpg")
+    data[start + 2:start + 40] = b"\xff" * 38  # inside the deflate stream
+    return bytes(data)
+
+
+def _job(csv_data: bytes, zip_data: bytes | None = None) -> ImportJob:
+    zip_file = ContentFile(zip_data, name="images.zip") if zip_data is not None else None
+    return services.import_job_create(csv_file=ContentFile(csv_data, name="items.csv"), images_zip=zip_file, embed=False)
+
+
+HOSTILE_JOBS = {
+    "encrypted zip": (_encrypted_zip, None, "encrypted"),
+    "unsupported compression": (_ppmd_zip, None, "compression method 98"),
+    "corrupt zip": (_corrupt_zip, None, "not a readable zip"),
+    "csv with a huge field": (None, lambda: _csv_bytes([styles_row("1", name="x" * 200_000)]), "longer than 131,072 characters"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_JOBS))
+def test_a_hostile_import_ends_the_job_as_failed_with_its_reason(case):
+    make_zip, make_csv, reason = HOSTILE_JOBS[case]
+    job = _job(make_csv() if make_csv else _csv_bytes([styles_row("1")]), make_zip() if make_zip else None)
+    services.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert reason in job.error
+    assert InventoryItem.objects.count() == 0
+
+
+def test_a_nul_byte_late_in_the_csv_refuses_the_import_before_any_row_is_written(tmp_path):
+    images = {str(n): image_bytes() for n in range(1, 7)}
+    csv_path, images_dir = write_styles(tmp_path, [styles_row(str(n)) for n in range(1, 7)], images=images)
+    csv_path.write_bytes(csv_path.read_bytes().replace(b"Casual,Peter England Men Party Blue Jeans\r\n6", b"Casual,Peter\x00\r\n6"))
+    with pytest.raises(services.ImportFormatError, match="line 6: contains a NUL byte"):
+        services.import_inventory(csv_path=csv_path, images_dir=images_dir, chunk_size=2)
+    assert InventoryItem.objects.count() == 0
+
+
+def test_a_latin1_csv_with_a_late_bad_byte_is_refused_with_its_line_not_a_codec_message(tmp_path):
+    rows = [styles_row(str(n)) for n in range(1, 3001)] + [styles_row("3001", name="Caf\u00e9 Women Top")]
+    (tmp_path / "items.csv").write_bytes(_csv_bytes(rows).replace("Caf\u00e9".encode(), "Caf\u00e9".encode("latin-1")))
+    with pytest.raises(services.ImportFormatError) as refused:
+        services.import_inventory(csv_path=tmp_path / "items.csv", images_dir=tmp_path, chunk_size=500)
+    assert re.search(r"line 3002: byte \d+ \(0xe9\) is not UTF-8 text", str(refused.value))
+    assert "codec" not in str(refused.value)
+    assert InventoryItem.objects.count() == 0
+
+
+@pytest.mark.parametrize("header", [STYLES_HEADER, ["external_id", "name", "category", "image"]], ids=["styles", "own"])
+def test_a_utf8_csv_with_a_byte_order_mark_is_read(tmp_path, header):
+    (tmp_path / "1.jpg").write_bytes(image_bytes())
+    row = styles_row("1") if header is STYLES_HEADER else ["1", "Linen shirt", "tops", "1.jpg"]
+    (tmp_path / "items.csv").write_bytes(b"\xef\xbb\xbf" + _csv_bytes([row], header=header))
+    report = services.import_inventory(csv_path=tmp_path / "items.csv", images_dir=tmp_path)
+    assert (report.created, report.bad) == (1, [])
+
+
+def test_a_zip_that_inflates_a_thousandfold_is_refused(tmp_path):
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(_zip({"1.jpg": bytes(4 * 1024 * 1024)}))  # 4 KB packed, 4 MB unpacked
+    with pytest.raises(services.ImportFormatError, match="times larger than it is packed"):
+        unpack_images_zip(zip_path=bomb, into=tmp_path / "out")
+    assert not any((tmp_path / "out").rglob("*.jpg"))
+
+
+def test_a_zip_member_over_the_per_file_cap_is_refused(tmp_path, settings):
+    settings.IMPORT_ZIP_MAX_MEMBER_BYTES = 1000
+    (tmp_path / "a.zip").write_bytes(_zip({"1.jpg": bytes(range(256)) * 8}, method=zipfile.ZIP_STORED))
+    with pytest.raises(services.ImportFormatError, match="the limit per file is"):
+        unpack_images_zip(zip_path=tmp_path / "a.zip", into=tmp_path / "out")
+
+
+def test_a_zip_over_the_total_cap_is_refused_before_anything_is_extracted(tmp_path, settings):
+    settings.IMPORT_ZIP_MAX_BYTES = 3000
+    photos = {f"{n}.jpg": bytes(range(256)) * 8 for n in range(2)}
+    (tmp_path / "a.zip").write_bytes(_zip(photos, method=zipfile.ZIP_STORED))
+    with pytest.raises(services.ImportFormatError, match="The zip unpacks to"):
+        unpack_images_zip(zip_path=tmp_path / "a.zip", into=tmp_path / "out")
+    assert not any((tmp_path / "out").rglob("*.jpg"))
+
+
+@pytest.mark.parametrize("zip_data", [lambda: _zip({"1.jpg": image_bytes()}), _encrypted_zip], ids=["done", "failed"])
+def test_an_import_jobs_uploads_are_deleted_when_it_ends(zip_data):
+    job = _job(_csv_bytes([styles_row("1")]), zip_data())
+    uploads = [job.csv_file.name, job.images_zip.name]
+    assert all(default_storage.exists(name) for name in uploads)
+    services.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    assert not any(default_storage.exists(name) for name in uploads)
+    assert (job.csv_file.name, job.images_zip.name) == ("", "")

@@ -1,6 +1,8 @@
 """The bad-upload matrix, through both doors: the upload form and the API. Each bad file is refused with a clear
 message, and leaves no garment row and no file behind."""
 import io
+import struct
+import zlib
 
 import pytest
 from django.urls import reverse
@@ -30,6 +32,52 @@ def _noise_jpeg(size=(300, 300)) -> bytes:
     return out.getvalue()
 
 
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png(*extra_chunks: bytes, size=(8, 8), bit_depth=8, colour_type=2, idat: bytes | None = None) -> bytes:
+    """A PNG written chunk by chunk, so that a test can put in what Pillow itself would never write."""
+    width, height = size
+    if idat is None:
+        idat = zlib.compress(b"".join(b"\x00" + b"\x80" * (width * 3) for _ in range(height)))
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + b"".join(extra_chunks)
+        + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    )
+
+
+def _huge_iccp_png() -> bytes:
+    # 2 KB on the wire, a 2 MB colour profile once inflated (Pillow caps one chunk at 1 MB).
+    return _png(_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(bytes(2 * 1024 * 1024), 9)))
+
+
+def _huge_ztxt_png() -> bytes:
+    return _png(_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * (2 * 1024 * 1024), 9)))
+
+
+def _many_ztxt_png() -> bytes:
+    # Each chunk stays under Pillow's per-chunk cap; together they pass its total text budget.
+    one = _chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * (900 * 1024), 9))
+    return _png(*[one] * 80)
+
+
+def _strip_png(size) -> bytes:
+    return image_bytes("PNG", size=size, colour=(20, 40, 60))
+
+
+def _header_only_jpeg() -> bytes:
+    # A client that stopped sending inside the scan header: every table is there, no picture data.
+    data = image_bytes("JPEG", size=(50, 50))
+    return data[: data.index(b"\xff\xda") + 8]
+
+
+def _900_megapixel_png() -> bytes:
+    # The header claims 30,000 x 30,000 one-bit pixels; Pillow refuses it on open, before reading any data.
+    return _png(size=(30_000, 30_000), bit_depth=1, colour_type=0, idat=zlib.compress(b"\x00" * 64))
+
+
 BAD_FILES = {
     "non-image": ("notes.jpg", lambda: b"this is a text file, not a photo\n" * 20, "not an image"),
     "truncated jpeg": ("cut.jpg", _truncated_jpeg, "damaged or incomplete"),
@@ -37,6 +85,13 @@ BAD_FILES = {
     "pixel bomb": ("bomb.png", _pixel_bomb, "megapixels"),
     "oversize file": ("big.jpg", _noise_jpeg, "limit"),
     "gif": ("anim.gif", lambda: image_bytes("GIF"), "not accepted"),
+    "huge iCCP chunk": ("profile.png", _huge_iccp_png, "too much embedded metadata"),
+    "huge zTXt chunk": ("comment.png", _huge_ztxt_png, "too much embedded metadata"),
+    "many zTXt chunks": ("comments.png", _many_ztxt_png, "too much embedded metadata"),
+    "1x70000 strip": ("tall.png", lambda: _strip_png((1, 70_000)), "too long and thin"),
+    "70000x1 strip": ("wide.png", lambda: _strip_png((70_000, 1)), "too long and thin"),
+    "header-only jpeg": ("header.jpg", _header_only_jpeg, "damaged or incomplete"),
+    "900-megapixel bomb": ("bomb900.png", _900_megapixel_png, "too large: 900 megapixels"),
 }
 
 
@@ -64,6 +119,16 @@ class ApiDoor:
         return str(response.json())
 
 
+class SimilarApiDoor(ApiDoor):
+    def send(self, files):
+        return self.api.post("/api/similar/", {"image": files[0]}, format="multipart")
+
+
+class SimilarPageDoor(FormDoor):
+    def send(self, files):
+        return self.client.post(reverse("recommender:similar"), {"photo": files[0]})
+
+
 @pytest.fixture(params=["form", "api"])
 def door(request, alice, client):
     if request.param == "form":
@@ -74,19 +139,28 @@ def door(request, alice, client):
     return ApiDoor(api)
 
 
-@pytest.fixture
-def small_byte_limit(settings):
-    settings.UPLOAD_MAX_BYTES = 20_000
+@pytest.fixture(params=["form", "api", "similar-api", "similar-page"])
+def any_door(request, alice, client):
+    """Every place a photo comes in: the closet's two doors and find-similar's two (which store nothing)."""
+    if request.param in ("form", "similar-page"):
+        client.login(username="alice", password=PASSWORD)
+        return FormDoor(client) if request.param == "form" else SimilarPageDoor(client)
+    api = APIClient()
+    api.force_authenticate(alice)
+    return ApiDoor(api) if request.param == "api" else SimilarApiDoor(api)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_upload_is_refused_with_a_clear_message_and_leaves_nothing(case, door, small_byte_limit, stored_files):
+def test_bad_upload_is_refused_with_a_clear_message_and_leaves_nothing(case, any_door, settings, stored_files):
     filename, make, expected = BAD_FILES[case]
+    if case == "oversize file":
+        settings.UPLOAD_MAX_BYTES = 20_000  # the other hostile files are bigger than that, and must fail on their own
+    door = any_door
     response = door.send([upload(filename, make())])
     assert response.status_code == 400
     assert expected in door.error_text(response)
-    assert filename in door.error_text(response) or isinstance(door, ApiDoor)
+    assert filename in door.error_text(response) or isinstance(door, (ApiDoor, SimilarPageDoor))
     assert Garment.objects.count() == 0
     assert stored_files() == []
 
@@ -185,3 +259,82 @@ def test_heic_photos_are_accepted(door):
     response = door.send([upload("phone.heic", out.getvalue(), "image/heic")])
     assert response.status_code in (201, 302)
     assert _stored_image(Garment.objects.get()).size == (64, 64)
+
+
+@pytest.mark.django_db
+def test_a_batch_over_the_photo_count_limit_is_refused_up_front_and_adds_nothing(door, settings, stored_files):
+    settings.UPLOAD_BATCH_MAX_FILES = 3
+    response = door.send([upload(f"shirt-{i}.jpg") for i in range(4)])
+    assert response.status_code == 400
+    assert "You chose 4 photos; you can upload up to 3 photos" in door.error_text(response)
+    assert Garment.objects.count() == 0
+    assert stored_files() == []
+
+
+@pytest.mark.django_db
+def test_a_batch_over_the_byte_limit_is_refused_up_front_and_adds_nothing(door, settings, stored_files):
+    photos = [upload(f"noisy-{i}.jpg", _noise_jpeg((120, 120))) for i in range(3)]
+    settings.UPLOAD_BATCH_MAX_BYTES = sum(p.size for p in photos) - 1
+    response = door.send(photos)
+    assert response.status_code == 400
+    assert "These photos add up to" in door.error_text(response)
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_body_far_over_the_byte_limit_is_refused_before_it_is_read(client, alice, settings):
+    settings.UPLOAD_BATCH_MAX_BYTES = 1000
+    client.login(username="alice", password=PASSWORD)
+    response = client.post(reverse("wardrobe:garment-upload"), {"photos": [upload("big.png", bytes(2 * 1024 * 1024))]})
+    assert response.status_code == 400
+    assert "This upload is 2 MB; you can upload up to" in response.content.decode()
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_more_files_than_django_parses_gives_the_upload_form_with_a_message(client, alice, settings):
+    client.login(username="alice", password=PASSWORD)
+    files = [upload(f"p{i}.jpg", b"x") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = client.post(reverse("wardrobe:garment-upload"), {"photos": files})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Add to your closet" in html and "More than 100 files were sent at once" in html
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_more_files_than_django_parses_is_an_api_error_not_an_html_page(alice, settings):
+    api = APIClient()
+    api.force_authenticate(alice)
+    files = [upload(f"p{i}.jpg", b"x") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = api.post("/api/garments/batch/", {"images": files}, format="multipart")
+    assert response.status_code == 400
+    assert "More than 100 files were sent at once" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_upload_page_states_the_batch_limits(client, alice, settings):
+    settings.UPLOAD_BATCH_MAX_FILES, settings.UPLOAD_BATCH_MAX_BYTES = 7, 30 * 1024 * 1024
+    client.login(username="alice", password=PASSWORD)
+    assert "You can upload up to 7 photos and 30 MB in all per upload." in client.get(reverse("wardrobe:garment-upload")).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_upload_without_its_csrf_token_is_still_refused(alice):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="alice", password=PASSWORD)
+    response = client.post(reverse("wardrobe:garment-upload"), {"photos": [upload("shirt.jpg")]})
+    assert response.status_code == 403
+    assert Garment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_batch_that_runs_out_of_time_reports_the_photos_it_did_not_add(door, settings):
+    settings.UPLOAD_BATCH_BUDGET_SECONDS = 0  # the first photo starts inside the budget, the rest find it spent
+    response = door.send([upload("first.jpg"), upload("second.jpg"), upload("third.jpg")])
+    assert response.status_code in (201, 302)
+    assert list(Garment.objects.values_list("name", flat=True)) == ["first"]
+    report = door.error_text(door.client.get(reverse("wardrobe:closet"))) if isinstance(door, FormDoor) else door.error_text(response)
+    assert "second.jpg" in report and "ran out of time" in report
