@@ -312,13 +312,14 @@ def _closet_sql() -> str:
     qn = connection.ops.quote_name
     return (
         f"SELECT {', '.join(map(qn, _CLOSET_COLUMNS))} FROM {qn(Garment._meta.db_table)} "
-        f"WHERE {qn('owner_id')} = %s ORDER BY {qn('id')}"
+        f"WHERE {qn('owner_id')} = %s AND {qn('archived_at')} IS NULL ORDER BY {qn('id')}"
     )
 
 
 def _closet_of(user: AbstractBaseUser) -> list[Garment]:
-    """The user's garments, oldest first, holding _CLOSET_COLUMNS (other fields deferred). A raw query: building
-    the same read through the QuerySet API was a measurable part of every page's CPU (docs/benchmarks.md)."""
+    """The user's garments, oldest first, holding _CLOSET_COLUMNS (other fields deferred); archived ones are out of
+    the closet, so out of the profile too. A raw query: building the same read through the QuerySet API was a
+    measurable part of every page's CPU (docs/benchmarks.md)."""
     return list(Garment.objects.raw(_closet_sql(), [user.pk]))
 
 
@@ -546,7 +547,9 @@ def _closet_matches(
     user: AbstractBaseUser, vector: np.ndarray, model_version: str, *, k: int, exclude_pk: int | None = None,
     categories: Iterable[str] | None = None,
 ) -> list[GarmentMatch]:
-    qs = Garment.objects.filter(owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version)
+    qs = Garment.objects.filter(
+        owner=user, archived_at__isnull=True, embedding_state=EmbeddingState.READY, embedding_version=model_version
+    )
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     if categories is not None:

@@ -248,7 +248,7 @@ def _count():
 def profile_vector(*, user: AbstractBaseUser, model_version: str) -> np.ndarray | None:
     """The mean of the user's ready garment vectors of ``model_version`` (None when there are none)."""
     blobs = Garment.objects.filter(
-        owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version
+        owner=user, archived_at__isnull=True, embedding_state=EmbeddingState.READY, embedding_version=model_version
     ).values_list("embedding", flat=True)
     rows = [np.frombuffer(bytes(b), dtype="<f4") for b in blobs]
     if not rows:
