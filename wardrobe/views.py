@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wardrobe import selectors, services
+from wardrobe import outfits, selectors, services, wears
 from wardrobe.forms import ClosetFilterForm, GarmentForm, GarmentUploadForm
 from wardrobe.http import own_garment_or_404, stored_photo_response
 
@@ -73,7 +73,9 @@ def garment_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def garment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "wardrobe/garment_detail.html", {"garment": own_garment_or_404(request, pk)})
+    garment = own_garment_or_404(request, pk)
+    context = {"garment": garment, "wear_summary": wears.garment_wear_summary(garment=garment), "today": wears.today()}
+    return render(request, "wardrobe/garment_detail.html", context)
 
 
 @login_required
@@ -101,7 +103,8 @@ def garment_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.garment_delete(garment=garment)
         messages.success(request, f"Deleted \u201c{name}\u201d.")
         return redirect("wardrobe:closet")
-    return render(request, "wardrobe/garment_confirm_delete.html", {"garment": garment})
+    context = {"garment": garment, "in_outfits": outfits.outfits_with_garment(garment=garment)}
+    return render(request, "wardrobe/garment_confirm_delete.html", context)
 
 
 @login_required
