@@ -7,7 +7,7 @@ Layout (``FORMAT_VERSION`` 2)::
     garments.json      version 1's file (the account and its garments), kept for readers of the old format
     images/<id>.jpg    each garment's photo exactly as stored (its SHA-256 is in the manifest)
 
-Outfit covers are not exported: they are made from the garments' photos and are made again on restore. Likes and
+Outfit covers are not exported: they are collages of the garments' photos, made again on restore. Likes and
 hides name shop items by their external id, which outlives the shop's own row ids across re-imports.
 """
 from __future__ import annotations

@@ -6,16 +6,19 @@ If anything raises, the transaction rolls back and every photo stored so far is 
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from recommender.services.feedback import feedback_set
 from wardrobe import organising, services
 from wardrobe.archives import SafeZip
+from wardrobe.collage import make_collage
 from wardrobe.models import Garment, Outfit, OutfitItem, Plan, Wear
 
 __all__ = ["RestorePlan", "write_restore"]
@@ -59,12 +62,25 @@ def _write_garments(user: AbstractBaseUser, plan: RestorePlan, archive: SafeZip,
     return ids
 
 
-def _write_outfits(user: AbstractBaseUser, plan: RestorePlan, garment_ids: dict[int, int]) -> dict[int, int]:
+def _cover(garment_ids: list[int], written: list[str]) -> str:
+    """A new collage of the outfit's garments (covers are made, not exported); "" when none can be made."""
+    thumbs = dict(Garment.objects.filter(pk__in=garment_ids).values_list("pk", "thumbnail"))
+    collage = make_collage([thumbs[pk] for pk in garment_ids if pk in thumbs])
+    if collage is None:
+        return ""
+    name = default_storage.save(f"outfits/{uuid.uuid4().hex}.jpg", ContentFile(collage))
+    written.append(name)
+    return name
+
+
+def _write_outfits(user: AbstractBaseUser, plan: RestorePlan, garment_ids: dict[int, int], written: list[str]) -> dict[int, int]:
     ids = dict(plan.outfit_ids)
     items: list[OutfitItem] = []
     for record in plan.outfits:
+        present = [garment_ids[i["garment"]] for i in record["items"] if i["garment"] is not None]
         outfit = Outfit.objects.create(
-            owner=user, name=record["name"], occasion=record["occasion"], season=record["season"], notes=record["notes"]
+            owner=user, name=record["name"], occasion=record["occasion"], season=record["season"], notes=record["notes"],
+            cover=_cover(list(dict.fromkeys(present)), written),
         )
         if record["created_at"] is not None:
             Outfit.objects.filter(pk=outfit.pk).update(created_at=record["created_at"])
@@ -102,15 +118,16 @@ def _write_wears(user: AbstractBaseUser, plan: RestorePlan, garment_ids: dict[in
 def write_restore(*, user: AbstractBaseUser, plan: RestorePlan, archive: SafeZip, report: Any) -> None:
     """Create everything in ``plan`` for ``user`` and count it in ``report.created``. All or nothing."""
     created: list[Garment] = []
+    covers: list[str] = []
     try:
         with transaction.atomic():
             garment_ids = _write_garments(user, plan, archive, created)
-            outfit_ids = _write_outfits(user, plan, garment_ids)
+            outfit_ids = _write_outfits(user, plan, garment_ids, covers)
             _write_wears(user, plan, garment_ids, outfit_ids)
             for item_id, kind in plan.feedback:
                 feedback_set(user=user, item_id=item_id, kind=kind)
     except BaseException:
-        services.delete_files_now([name for g in created for name in g.stored_file_names])
+        services.delete_files_now([name for g in created for name in g.stored_file_names] + covers)
         raise
     report.created.update(
         garments=len(plan.garments), outfits=len(plan.outfits), wears=len(plan.wears), plans=len(plan.plans),

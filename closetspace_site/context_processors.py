@@ -11,6 +11,7 @@ NAV_ROUTES = {
     "home": "wardrobe:home", "closet": "wardrobe:closet", "for_you": "recommender:for-you",
     "similar": "recommender:similar", "profile": "profile", "logout": "logout", "upload": "wardrobe:garment-upload",
     "login": "login", "signup": "signup",
+    "outfits": "wardrobe:outfit-list", "calendar": "wardrobe:calendar", "insights": "wardrobe:insights",
 }
 
 

@@ -199,7 +199,10 @@ class Outfit(models.Model):
     @property
     def cover_url(self) -> str:
         """Covers are served through an owner-checked view, like garment photos."""
-        return reverse("wardrobe:outfit-cover", args=[self.pk]) if self.cover else ""
+        if not self.cover:
+            return ""
+        # The cover's file name changes with every new collage, so a cached copy is never shown for a changed outfit.
+        return f'{reverse("wardrobe:outfit-cover", args=[self.pk])}?v={self.cover.name.rsplit("/", 1)[-1][:8]}'
 
 
 class OutfitItem(models.Model):

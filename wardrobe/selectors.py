@@ -40,11 +40,13 @@ def _sorted(qs: QuerySet[Garment], sort: str) -> QuerySet[Garment]:
 
 def garment_list(
     *, user: AbstractBaseUser, category: str = "", colour: str = "", q: str = "", season: str = "", tag: str = "",
-    archived: bool = False, sort: str = "newest",
+    archived: bool | None = False, sort: str = "newest",
 ) -> QuerySet[Garment]:
-    """The user's garments in the closet (``archived``: only the archived ones instead), narrowed by category,
-    colour, season, a tag and a text search over name and brand, in the order ``sort`` names (SORT_CHOICES)."""
-    qs = Garment.objects.filter(owner=user, archived_at__isnull=not archived).defer("embedding")
+    """The user's garments in the closet (``archived``: only the archived ones instead; None: both), narrowed by
+    category, colour, season, a tag and a text search over name and brand, in the order ``sort`` names."""
+    qs = Garment.objects.filter(owner=user).defer("embedding")
+    if archived is not None:
+        qs = qs.filter(archived_at__isnull=not archived)
     if category:
         qs = qs.filter(category=category)
     if colour:

@@ -9,8 +9,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wardrobe import selectors, services
-from wardrobe import organising
+from wardrobe import organising, outfits, selectors, services, wears
 from wardrobe.forms import BulkEditForm, ClosetFilterForm, GarmentForm, GarmentUploadForm
 from wardrobe.http import own_garment_or_404, stored_photo_response
 
@@ -87,8 +86,11 @@ def garment_upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def garment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     garment = own_garment_or_404(request, pk)
-    tags = selectors.garment_tag_names(garment_ids=[garment.pk])[garment.pk]
-    return render(request, "wardrobe/garment_detail.html", {"garment": garment, "tags": tags})
+    context = {
+        "garment": garment, "wear_summary": wears.garment_wear_summary(garment=garment), "today": wears.today(),
+        "tags": selectors.garment_tag_names(garment_ids=[garment.pk])[garment.pk],
+    }
+    return render(request, "wardrobe/garment_detail.html", context)
 
 
 @login_required
@@ -119,7 +121,8 @@ def garment_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.garment_delete(garment=garment)
         messages.success(request, f"Deleted \u201c{name}\u201d.")
         return redirect("wardrobe:closet")
-    return render(request, "wardrobe/garment_confirm_delete.html", {"garment": garment})
+    context = {"garment": garment, "in_outfits": outfits.outfits_with_garment(garment=garment)}
+    return render(request, "wardrobe/garment_confirm_delete.html", context)
 
 
 @login_required
