@@ -57,7 +57,7 @@ def outfit_create(request: HttpRequest) -> HttpResponse:
             try:
                 outfit = outfits.outfit_create(owner=request.user, garment_ids=ids, **form.cleaned_data)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_error(None, exc.messages)
             else:
                 messages.success(request, f"Saved the outfit \u201c{outfit.name}\u201d.")
                 return redirect(outfit)
@@ -77,7 +77,7 @@ def outfit_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 outfits.outfit_update(outfit=outfit, data=form.cleaned_data, garment_ids=ids)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_error(None, exc.messages)
             else:
                 messages.success(request, f"Saved the outfit \u201c{outfit.name}\u201d.")
                 return redirect(outfit)
