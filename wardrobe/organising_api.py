@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wardrobe import closet_import, organising, taxonomy
+from wardrobe import closet_import, organising, selectors, taxonomy
 from wardrobe.api import GarmentOutputSerializer
 
 
@@ -103,7 +103,10 @@ class ClosetCsvImportApi(APIView):
         report = closet_import.closet_csv_import(owner=request.user, csv_file=csv_file, photos_zip=photos)
         body = {
             "ok": report.ok, "rows": report.rows,
-            "created": GarmentOutputSerializer(report.created, many=True, context={"request": request, "tags": {}}).data,
+            "created": GarmentOutputSerializer(
+                report.created, many=True,
+                context={"request": request, "tags": selectors.garment_tag_names(garment_ids=[g.pk for g in report.created])},
+            ).data,
             "problems": [p.as_dict() for p in report.problems],
         }
         return Response(body, status=status.HTTP_201_CREATED if report.ok else status.HTTP_400_BAD_REQUEST)

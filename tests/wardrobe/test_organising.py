@@ -58,6 +58,15 @@ def test_another_users_garment_cannot_be_archived(alice_client, bob):
     assert bobs.archived_at is None
 
 
+def test_another_users_garment_cannot_be_unarchived_or_archived_through_the_api(alice_client, api, bob):
+    bobs = GarmentFactory(owner=bob)
+    organising.garment_archive(garment=bobs)
+    assert alice_client.post(reverse("wardrobe:garment-unarchive", args=[bobs.pk])).status_code == 404
+    assert api.patch(f"/api/garments/{bobs.pk}/", {"archived": False}, format="json").status_code == 404
+    bobs.refresh_from_db()
+    assert bobs.is_archived
+
+
 def test_tags_are_normalised_and_deduplicated(alices_garment):
     assert organising.garment_set_tags(garment=alices_garment, tags="#Work, work ,  Gift  from Mum") == ["work", "gift from mum"]
     assert sorted(alices_garment.tags.values_list("name", flat=True)) == ["gift from mum", "work"]
