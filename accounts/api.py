@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+import tempfile
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import portability, restore, services
 from accounts.throttling import LOCKED_OUT_MESSAGE, RegisterThrottle
 
 
@@ -58,3 +64,55 @@ class TokenApi(ObtainAuthToken):
                 )
             raise ValidationError(serializer.errors)
         return Response({"token": services.user_api_token(user=serializer.validated_data["user"])})
+
+class ExportApi(APIView):
+    """The account export as a zip (the same file as the profile page's download)."""
+
+    @extend_schema(
+        operation_id="account_export", responses={(200, "application/zip"): OpenApiTypes.BINARY},
+        description="A zip: manifest.json (versioned: garments, outfits, wears, plans, likes and hides), "
+        "garments.json (version 1's file) and images/<id>.jpg.",
+    )
+    def get(self, request: Request) -> FileResponse:
+        spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+        portability.account_export(user=request.user, out=spool)
+        spool.seek(0)
+        stamp = timezone.now().strftime("%Y%m%d")
+        return FileResponse(
+            spool, as_attachment=True, filename=f"closetspace-{request.user.get_username()}-{stamp}.zip",
+            content_type="application/zip",
+        )
+
+
+class RestoreApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema_serializer(component_name="AccountRestoreInput")
+    class InputSerializer(serializers.Serializer):
+        archive = serializers.FileField(help_text="An export zip (GET /api/account/export/).")
+
+    @extend_schema_serializer(component_name="AccountRestoreOutput")
+    class OutputSerializer(serializers.Serializer):
+        ok = serializers.BooleanField()
+        version = serializers.IntegerField(help_text="The export's format version.")
+        created = serializers.DictField(child=serializers.IntegerField(), help_text="New rows per kind.")
+        duplicates = serializers.DictField(child=serializers.IntegerField(), help_text="Skipped as already here, per kind.")
+        unavailable = serializers.IntegerField(help_text="Likes and hides of items the shop no longer has.")
+        problems = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        operation_id="account_restore", request=InputSerializer, responses={201: OutputSerializer, 400: OutputSerializer},
+        description="Restore an export into your account, keeping what is there and skipping duplicates. All or "
+        "nothing: with any problem nothing is restored and the response lists them (400).",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        archive = serializer.validated_data["archive"]
+        if archive.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise ValidationError({"archive": [f"The file is larger than {settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)} MB."]})
+        report = restore.account_restore(user=request.user, archive_file=archive)
+        return Response(
+            self.OutputSerializer(report.as_dict()).data,
+            status=status.HTTP_201_CREATED if report.ok else status.HTTP_400_BAD_REQUEST,
+        )

@@ -5,4 +5,6 @@ from accounts import api
 urlpatterns = [
     path("auth/register/", api.RegisterApi.as_view(), name="api-register"),
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
+    path("account/export/", api.ExportApi.as_view(), name="api-account-export"),
+    path("account/import/", api.RestoreApi.as_view(), name="api-account-import"),
 ]

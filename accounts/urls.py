@@ -20,4 +20,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/delete/", views.account_delete, name="account-delete"),
     path("profile/export/", views.data_export, name="data-export"),
+    path("profile/import/", views.data_import, name="data-import"),
 ]

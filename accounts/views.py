@@ -12,10 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services
-from accounts.forms import AccountDeleteForm, SignUpForm
+from accounts import portability, restore, services
+from accounts.forms import AccountDeleteForm, RestoreForm, SignUpForm
 from accounts.throttling import RegisterThrottle
-from wardrobe import selectors
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,14 +41,18 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+def _profile(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:
+    context.setdefault("delete_form", AccountDeleteForm(user=request.user))
+    context.setdefault("restore_form", RestoreForm())
+    return render(
+        request, "accounts/profile.html", {"garment_count": request.user.garments.count(), **context}, status=status
+    )
+
+
 @login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "accounts/profile.html",
-        {"garment_count": request.user.garments.count(), "delete_form": AccountDeleteForm(user=request.user)},
-    )
+    return _profile(request)
 
 
 @login_required
@@ -57,12 +60,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def account_delete(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST, user=request.user)
     if not form.is_valid():
-        return render(
-            request,
-            "accounts/profile.html",
-            {"garment_count": request.user.garments.count(), "delete_form": form},
-            status=400,
-        )
+        return _profile(request, delete_form=form, status=400)
     user = request.user
     logout(request)
     count = services.account_delete(user=user)
@@ -73,9 +71,9 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def data_export(request: HttpRequest) -> FileResponse:
-    """A zip of garments.json and every photo; spooled to disk past 32 MB so a large closet does not fill memory."""
+    """The account export (accounts.portability); spooled to disk past 32 MB so a large closet does not fill memory."""
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
-    selectors.closet_export(user=request.user, out=spool)
+    portability.account_export(user=request.user, out=spool)
     spool.seek(0)
     stamp = timezone.now().strftime("%Y%m%d")
     return FileResponse(
@@ -92,3 +90,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         axes_reset(username=self.user.get_username())
         return response
+
+@login_required
+@require_POST
+def data_import(request: HttpRequest) -> HttpResponse:
+    """Restore an export into this account; the report (what was restored, or every problem) shows on the profile."""
+    form = RestoreForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _profile(request, restore_form=form, status=400)
+    report = restore.account_restore(user=request.user, archive_file=form.cleaned_data["archive"])
+    return _profile(request, restore_report=report, status=200 if report.ok else 400)

@@ -12,6 +12,7 @@ NAV_ROUTES = {
     "liked": "recommender:liked", "similar": "recommender:similar", "profile": "profile", "logout": "logout",
     "upload": "wardrobe:garment-upload",
     "login": "login", "signup": "signup",
+    "outfits": "wardrobe:outfit-list", "calendar": "wardrobe:calendar", "insights": "wardrobe:insights",
 }
 
 

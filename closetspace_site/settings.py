@@ -159,6 +159,12 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Closetspace <
 # Uploads: files above the byte limit or images above the pixel limit (decompression bombs) are refused.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# Closet imports (an export zip, or a CSV with a zip of photos): the upload, what it may unpack to, how well a
+# member may compress (zip bombs) and how many garments one import may hold. Each photo is also held to UPLOAD_MAX_*.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=512 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024)
+IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
+IMPORT_MAX_GARMENTS = env.int("IMPORT_MAX_GARMENTS", default=2000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 # One form or API batch runs in one request, which must end inside the web worker's timeout (docs/benchmarks.md).
 UPLOAD_BATCH_MAX_FILES = env.int("UPLOAD_BATCH_MAX_FILES", default=10)

@@ -105,7 +105,8 @@ def closet_gender_for(
     if ready is None:
         rows = list(
             Garment.objects.filter(
-                owner=user, embedding_state=EmbeddingState.READY, embedding_version=index.model_version
+                owner=user, archived_at__isnull=True, embedding_state=EmbeddingState.READY,
+                embedding_version=index.model_version,
             ).order_by("pk").values_list("pk", "updated_at")
         )
     else:

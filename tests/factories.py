@@ -79,3 +79,44 @@ class InventoryItemFactory(factory.django.DjangoModelFactory):
             obj.embedding_version = model_version
         obj.save()
         return obj
+
+
+class OutfitFactory(factory.django.DjangoModelFactory):
+    """An outfit made through the outfit service (items, slots and a real cover collage). Pass `garments=[...]`;
+    without them it makes a top and a bottom for its owner."""
+
+    class Meta:
+        model = "wardrobe.Outfit"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Outfit {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, garments=None, **kwargs):
+        from wardrobe import outfits
+
+        owner = kwargs["owner"]
+        if garments is None:
+            garments = [
+                GarmentFactory(owner=owner, category=taxonomy.TOPS, colour="white"),
+                GarmentFactory(owner=owner, category=taxonomy.BOTTOMS, colour="navy"),
+            ]
+        return outfits.outfit_create(garment_ids=[g.pk for g in garments], **kwargs)
+
+
+class WearFactory(factory.django.DjangoModelFactory):
+    """A wear log entry made through the wear service; give `garment=` or `outfit=` (default: a new garment)."""
+
+    class Meta:
+        model = "wardrobe.Wear"
+
+    owner = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, garment=None, outfit=None, date=None, **kwargs):
+        from wardrobe import wears
+
+        owner = kwargs["owner"]
+        if garment is None and outfit is None:
+            garment = GarmentFactory(owner=owner)
+        return wears.wear_log(owner=owner, date=date, garment=garment, outfit=outfit)

@@ -16,22 +16,30 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wardrobe import selectors, services, taxonomy
+from wardrobe import organising, selectors, services, taxonomy
 from wardrobe.models import Garment
 
 
 class GarmentOutputSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Garment
         fields = [
-            "id", "name", "brand", "category", "colour", "size", "price_paid", "notes",
+            "id", "name", "brand", "category", "colour", "size", "price_paid", "season", "tags", "notes", "archived_at",
             "image_url", "thumbnail_url", "image_width", "image_height",
             "embedding_state", "embedding_error", "embedding_version", "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def get_tags(self, garment: Garment) -> list[str]:
+        # The list view prefetches the page's tags (context "tags"); a single garment reads its own.
+        page_tags = self.context.get("tags")
+        if page_tags is not None and garment.pk in page_tags:
+            return page_tags[garment.pk]
+        return selectors.garment_tag_names(garment_ids=[garment.pk])[garment.pk]
 
     def _absolute(self, url: str) -> str:
         request = self.context.get("request")
@@ -51,6 +59,7 @@ class GarmentFieldsSerializer(serializers.Serializer):
     colour = serializers.ChoiceField(choices=taxonomy.COLOUR_CHOICES, required=False, allow_blank=True)
     size = serializers.CharField(max_length=20, required=False, allow_blank=True)
     price_paid = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, required=False, allow_null=True)
+    season = serializers.ChoiceField(choices=taxonomy.SEASON_CHOICES, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
@@ -89,6 +98,10 @@ class GarmentListApi(APIView):
         category = serializers.ChoiceField(choices=taxonomy.CATEGORY_CHOICES, required=False)
         colour = serializers.ChoiceField(choices=taxonomy.COLOUR_CHOICES, required=False)
         q = serializers.CharField(required=False, max_length=100)
+        season = serializers.ChoiceField(choices=taxonomy.SEASON_CHOICES, required=False)
+        tag = serializers.CharField(required=False, max_length=taxonomy.TAG_MAX_LENGTH)
+        archived = serializers.BooleanField(required=False, default=False)
+        sort = serializers.ChoiceField(choices=selectors.SORT_CHOICES, required=False, default="newest")
 
     @extend_schema_serializer(component_name="GarmentCreateInput")
     class InputSerializer(GarmentFieldsSerializer):
@@ -100,6 +113,10 @@ class GarmentListApi(APIView):
             OpenApiParameter("category", str, enum=sorted(taxonomy.CATEGORIES)),
             OpenApiParameter("colour", str, enum=sorted(taxonomy.COLOURS)),
             OpenApiParameter("q", str, description="Words that must all appear in the name or brand."),
+            OpenApiParameter("season", str, enum=sorted(taxonomy.SEASONS)),
+            OpenApiParameter("tag", str, description="Only garments with this tag."),
+            OpenApiParameter("archived", bool, description="true: the archived garments instead of the closet."),
+            OpenApiParameter("sort", str, enum=sorted(selectors.SORTS)),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
@@ -108,10 +125,14 @@ class GarmentListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = selectors.garment_list(user=request.user, **filters.validated_data)
+        criteria = dict(filters.validated_data)
+        if "tag" in criteria:
+            criteria["tag"] = taxonomy.normalise_tag(criteria["tag"])
+        qs = selectors.garment_list(user=request.user, **criteria)
         paginator = GarmentPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        data = GarmentOutputSerializer(page, many=True, context={"request": request}).data
+        tags = selectors.garment_tag_names(garment_ids=[g.pk for g in page])
+        data = GarmentOutputSerializer(page, many=True, context={"request": request, "tags": tags}).data
         return paginator.get_paginated_response(data)
 
     @extend_schema(operation_id="garments_create", request=InputSerializer, responses={201: GarmentOutputSerializer})
@@ -184,7 +205,11 @@ class GarmentDetailApi(APIView):
 
     @extend_schema_serializer(component_name="GarmentUpdateInput")
     class InputSerializer(GarmentFieldsSerializer):
-        pass
+        tags = serializers.ListField(
+            child=serializers.CharField(max_length=200), required=False, max_length=organising.MAX_TAGS,
+            help_text="Replaces the garment's tags (normalised: lower case, no '#').",
+        )
+        archived = serializers.BooleanField(required=False, help_text="true archives the garment; false puts it back.")
 
     @extend_schema(operation_id="garments_retrieve", responses=GarmentOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
@@ -195,8 +220,10 @@ class GarmentDetailApi(APIView):
         garment = _own_garment(request, pk)
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        tags, archived = data.pop("tags", None), data.pop("archived", None)
         try:
-            services.garment_update(garment=garment, data=dict(serializer.validated_data))
+            organising.garment_edit(garment=garment, data=data, tags=tags, archived=archived)
         except DjangoValidationError as exc:
             _raise_as_api_error(exc)
         return Response(GarmentOutputSerializer(garment, context={"request": request}).data)

@@ -1,11 +1,22 @@
 from django.urls import path
 
-from wardrobe import api
+from wardrobe import api, closet_api, organising_api
 
 urlpatterns = [
     path("garments/", api.GarmentListApi.as_view(), name="api-garment-list"),
     path("garments/batch/", api.GarmentBatchApi.as_view(), name="api-garment-batch"),
+    path("garments/bulk/", organising_api.GarmentBulkEditApi.as_view(), name="api-garment-bulk-edit"),
+    path("garments/import/csv/", organising_api.ClosetCsvImportApi.as_view(), name="api-closet-csv-import"),
     path("garments/<int:pk>/", api.GarmentDetailApi.as_view(), name="api-garment-detail"),
     path("garments/<int:pk>/image/", api.GarmentImageApi.as_view(), name="api-garment-image"),
     path("garments/<int:pk>/thumbnail/", api.GarmentThumbnailApi.as_view(), name="api-garment-thumbnail"),
+    path("outfits/", closet_api.OutfitListApi.as_view(), name="api-outfit-list"),
+    path("outfits/<int:pk>/", closet_api.OutfitDetailApi.as_view(), name="api-outfit-detail"),
+    path("outfits/<int:pk>/cover/", closet_api.OutfitCoverApi.as_view(), name="api-outfit-cover"),
+    path("wears/", closet_api.WearListApi.as_view(), name="api-wear-list"),
+    path("wears/<int:pk>/", closet_api.WearDetailApi.as_view(), name="api-wear-detail"),
+    path("plans/", closet_api.PlanListApi.as_view(), name="api-plan-list"),
+    path("plans/<int:pk>/", closet_api.PlanDetailApi.as_view(), name="api-plan-detail"),
+    path("calendar/", closet_api.CalendarApi.as_view(), name="api-calendar"),
+    path("insights/", closet_api.InsightsApi.as_view(), name="api-insights"),
 ]

@@ -143,8 +143,48 @@ def _encode(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def normalise_image(fileobj: IO[bytes], *, max_bytes: int, max_pixels: int) -> NormalisedImage:
+# Segments our own encoder writes before the scan: JFIF header, quantisation tables, baseline frame, Huffman tables
+# (and restart intervals). A JPEG made of these alone carries no metadata anywhere.
+_CLEAN_SEGMENTS = {0xE0, 0xDB, 0xC0, 0xC4, 0xDD}
+
+
+def is_clean_jpeg(data: bytes) -> bool:
+    """True when ``data`` is a single-scan baseline JPEG holding nothing but image data: only the segments listed
+    above (APP0 a bare JFIF header), one scan, and nothing after its end marker. Our normalised photos are such
+    files; a photo taken by a camera never is (it has EXIF)."""
+    if data[:2] != b"\xff\xd8" or data[-2:] != b"\xff\xd9":
+        return False
+    i, n = 2, len(data)
+    while True:
+        if i + 4 > n or data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker == 0xDA:
+            break
+        if marker not in _CLEAN_SEGMENTS or length < 2:
+            return False
+        if marker == 0xE0 and (length != 16 or data[i + 4 : i + 9] != b"JFIF\x00"):
+            return False
+        i += 2 + length
+    # Entropy-coded data: 0xFF is only ever followed by a stuffed 0x00 or a restart marker, until the end marker.
+    pos = data.find(b"\xff", i + 2 + length)
+    while pos != -1 and pos < n - 2:
+        follower = data[pos + 1]
+        if follower != 0x00 and not 0xD0 <= follower <= 0xD7:
+            return False
+        pos = data.find(b"\xff", pos + 2)
+    return True
+
+
+def normalise_image(
+    fileobj: IO[bytes], *, max_bytes: int, max_pixels: int, keep_clean_jpeg: bool = False
+) -> NormalisedImage:
     """Check an upload and return it upright, RGB and metadata-free, with its thumbnail.
+
+    ``keep_clean_jpeg``: a photo that is already in our normalised form (see is_clean_jpeg; it is fully decoded and
+    checked all the same) is kept byte for byte instead of re-encoded. Restoring an export uses it: re-encoding
+    would lose quality on every round trip and change the photo's checksum, which is how duplicates are found.
 
     Raises ImageRejected for empty, oversized, unreadable, truncated or over-large (pixel bomb) files, for strips
     too long and thin to be a photo, for metadata bombs (huge ICC or text chunks) and for formats other than JPEG,
@@ -164,6 +204,12 @@ def normalise_image(fileobj: IO[bytes], *, max_bytes: int, max_pixels: int) -> N
 def _normalise(data: bytes, max_pixels: int) -> NormalisedImage:
     image = _open(data, max_pixels)
     source_format = ACCEPTED_FORMATS[image.format or ""]
+    if keep_clean_jpeg and image.format == "JPEG" and image.mode == "RGB" and is_clean_jpeg(data):
+        thumb = image.copy()
+        thumb.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+        return NormalisedImage(
+            full=data, thumbnail=_encode(thumb), width=image.width, height=image.height, source_format=source_format
+        )
     try:
         upright = ImageOps.exif_transpose(image)
         rgb = _to_rgb(upright)

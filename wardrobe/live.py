@@ -31,7 +31,7 @@ def garment_states(request: HttpRequest) -> JsonResponse:
     Foreign or unknown ids are simply absent. ``busy`` tells the page whether to keep polling.
     """
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:MAX_IDS]
-    garments = selectors.garment_list(user=request.user).filter(pk__in=ids).only(
+    garments = selectors.garment_list(user=request.user, archived=None).filter(pk__in=ids).only(
         "pk", "embedding_state", "embedding_error"
     )
     states = {str(g.pk): _state(g) for g in garments}

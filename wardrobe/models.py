@@ -122,6 +122,10 @@ class Garment(EmbeddedModel):
         max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
     notes = models.TextField(blank=True, max_length=2000)
+    season = models.CharField(max_length=12, choices=taxonomy.SEASON_CHOICES, blank=True)
+    tags = models.ManyToManyField("wardrobe.Tag", blank=True, related_name="garments")
+    # Null: in the closet. Set: archived (kept, with its wears, but out of the closet and the recommendations).
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,6 +134,7 @@ class Garment(EmbeddedModel):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="garment_owner_recent"),
             models.Index(fields=["owner", "category"], name="garment_owner_category"),
+            models.Index(fields=["owner", "archived_at"], name="garment_owner_archived"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -160,3 +165,136 @@ class Garment(EmbeddedModel):
     @property
     def stored_file_names(self) -> list[str]:
         return [name for name in (self.image.name, self.thumbnail.name) if name]
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Tag(models.Model):
+    """A free label a user puts on garments ("work", "gift from mum"). One row per owner and normalised spelling
+    (taxonomy.normalise_tag), so a tag is renamed or counted in one place; a plain table rather than an ArrayField
+    because the embedded default database is SQLite."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="garment_tags")
+    name = models.CharField(max_length=taxonomy.TAG_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="tag_unique_per_owner"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="tag_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outfit(models.Model):
+    """A named, ordered set of the owner's garments. The cover is a collage made from the garments' photos
+    (wardrobe.collage) each time the garments change."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outfits")
+    name = models.CharField(max_length=120)
+    occasion = models.CharField(max_length=20, choices=taxonomy.OCCASION_CHOICES, blank=True)
+    season = models.CharField(max_length=12, choices=taxonomy.SEASON_CHOICES, blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
+    cover = models.ImageField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated_at"], name="outfit_owner_recent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("wardrobe:outfit-detail", args=[self.pk])
+
+    @property
+    def cover_url(self) -> str:
+        """Covers are served through an owner-checked view, like garment photos."""
+        if not self.cover:
+            return ""
+        # The cover's file name changes with every new collage, so a cached copy is never shown for a changed outfit.
+        return f'{reverse("wardrobe:outfit-cover", args=[self.pk])}?v={self.cover.name.rsplit("/", 1)[-1][:8]}'
+
+
+class OutfitItem(models.Model):
+    """One garment's place in an outfit. The garment is SET_NULL on delete so the outfit survives and shows the
+    piece as removed, by the name it had (`name_snapshot`)."""
+
+    outfit = models.ForeignKey(Outfit, on_delete=models.CASCADE, related_name="items")
+    garment = models.ForeignKey(Garment, null=True, blank=True, on_delete=models.SET_NULL, related_name="outfit_items")
+    position = models.PositiveSmallIntegerField()
+    slot = models.CharField(max_length=12, choices=taxonomy.SLOT_CHOICES)
+    name_snapshot = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["outfit", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["outfit", "position"], name="outfit_item_unique_position"),
+            models.UniqueConstraint(
+                fields=["outfit", "garment"], condition=models.Q(garment__isnull=False), name="outfit_item_unique_garment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_snapshot
+
+    @property
+    def is_removed(self) -> bool:
+        return self.garment_id is None
+
+
+class Wear(models.Model):
+    """One log entry: the owner wore a garment, or an outfit, on a date. Several per day are allowed.
+
+    `garments` is what was worn, fixed when the entry is logged (the garment itself, or the outfit's garments then),
+    so editing an outfit later does not rewrite history and every per-garment count is one aggregate over one join.
+    Deleting a garment drops its own entries; deleting an outfit keeps its entries (and the garment counts) with the
+    outfit shown as deleted. Future plans are a separate table (Plan): a wear is always something that happened.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wears")
+    date = models.DateField()
+    garment = models.ForeignKey(Garment, null=True, blank=True, on_delete=models.CASCADE, related_name="wears")
+    outfit = models.ForeignKey(Outfit, null=True, blank=True, on_delete=models.SET_NULL, related_name="wears")
+    garments = models.ManyToManyField(Garment, blank=True, related_name="worn_in")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "date"], name="wear_owner_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(garment__isnull=True) | models.Q(outfit__isnull=True), name="wear_garment_or_outfit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.garment or self.outfit or 'deleted outfit'}"
+
+
+class Plan(models.Model):
+    """An outfit planned for a (future) date. Kept apart from Wear so that no count, cost per wear or "forgotten"
+    date can ever include something not yet worn; `plan_mark_worn` turns a plan into a Wear."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plans")
+    date = models.DateField()
+    outfit = models.ForeignKey(Outfit, on_delete=models.CASCADE, related_name="plans")
+    notes = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "created_at", "id"]
+        indexes = [models.Index(fields=["owner", "date"], name="plan_owner_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "date", "outfit"], name="plan_unique_outfit_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.outfit}"

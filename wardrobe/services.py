@@ -47,9 +47,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-EDITABLE_FIELDS = ("name", "brand", "category", "colour", "size", "price_paid", "notes")
-# The embedding reads the photo and these texts; changing them makes the stored vector stale.
-EMBEDDED_TEXT_FIELDS = ("name", "brand")
+EDITABLE_FIELDS = ("name", "brand", "category", "colour", "size", "price_paid", "season", "notes")
+# The embedding reads the photo and these texts (wardrobe.embedding.garment_text); changing them makes the stored
+# vector stale.
+EMBEDDED_TEXT_FIELDS = ("name", "brand", "category", "colour")
 
 
 @dataclass(frozen=True)
@@ -134,16 +135,22 @@ def garment_create(
     price_paid: Decimal | None = None,
     notes: str = "",
     normalised: NormalisedImage | None = None,
+    season: str = "",
+    keep_clean_jpeg: bool = False,
 ) -> Garment:
     """Validate and normalise the photo, store it with its thumbnail under unguessable names, save the garment
-    (embedding pending) and queue its embedding after commit.
+    (embedding pending) and queue its embedding after commit. ``keep_clean_jpeg``: see images.normalise_image
+    (restoring an export keeps its already-normalised photos byte for byte).
 
     ``normalised``: the photo already through ``normalise_image`` (find-similar read it to embed it), so it is not
     decoded twice; ``image`` then only names the garment. Raises ImageRejected for a bad photo and ValidationError
     for bad metadata; in both cases nothing is stored.
     """
     if normalised is None:
-        normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
+        normalised = normalise_image(
+            image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS,
+            keep_clean_jpeg=keep_clean_jpeg,
+        )
     garment = Garment(
         owner=owner,
         name=(name or _name_from_filename(getattr(image, "name", ""))).strip(),
@@ -153,6 +160,7 @@ def garment_create(
         size=size.strip(),
         price_paid=price_paid,
         notes=notes.strip(),
+        season=season,
         image_width=normalised.width,
         image_height=normalised.height,
     )
@@ -198,7 +206,8 @@ def garment_create_batch(*, owner: AbstractBaseUser, images: Iterable[IO[bytes]]
 
 
 def garment_update(*, garment: Garment, data: dict[str, Any]) -> Garment:
-    """Change a garment's editable fields. Editing the name or brand resets the embedding and queues a new one."""
+    """Change a garment's editable fields. Editing what the embedding reads (EMBEDDED_TEXT_FIELDS) resets the
+    embedding and queues a new one."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"Not editable: {', '.join(sorted(unknown))}.")

@@ -175,6 +175,61 @@ GENDERS = (WOMEN, MEN, UNISEX, GIRLS, BOYS)  # the inventory's gender values (th
 GENDER_CHOICES = [(g, g) for g in GENDERS]
 ADULT_GENDERS = frozenset({WOMEN, MEN})  # a filter on one of these also admits unisex items
 
-# Occasions: the inventory's ``usage`` values.
-OCCASIONS = ("Casual", "Sports", "Ethnic", "Formal", "Smart Casual", "Party", "Travel", "Home")
-OCCASION_CHOICES = [(o, o) for o in OCCASIONS]
+# Seasons a garment or an outfit is for. Blank on a garment means "not said".
+SPRING = "spring"
+SUMMER = "summer"
+AUTUMN = "autumn"
+WINTER = "winter"
+ALL_SEASON = "all-season"
+SEASON_CHOICES: list[tuple[str, str]] = [
+    (SPRING, "Spring"), (SUMMER, "Summer"), (AUTUMN, "Autumn"), (WINTER, "Winter"), (ALL_SEASON, "All season"),
+]
+SEASONS: frozenset[str] = frozenset(code for code, _ in SEASON_CHOICES)
+SEASON_LABELS: dict[str, str] = dict(SEASON_CHOICES)
+
+# Occasions: the inventory's `usage` vocabulary (the Kaggle styles column), so an outfit's occasion and a shop
+# item's usage compare directly. Codes are the lower-cased usage values.
+OCCASION_CHOICES: list[tuple[str, str]] = [
+    ("casual", "Casual"), ("formal", "Formal"), ("sports", "Sports"), ("ethnic", "Ethnic"), ("party", "Party"),
+    ("travel", "Travel"), ("smart casual", "Smart casual"),
+]
+OCCASIONS: frozenset[str] = frozenset(code for code, _ in OCCASION_CHOICES)
+OCCASION_LABELS: dict[str, str] = dict(OCCASION_CHOICES)
+
+
+def occasion_for(usage: str) -> str:
+    """Map a styles-format usage ("Smart Casual") to one of OCCASIONS, or "" when it names none."""
+    key = " ".join((usage or "").strip().lower().split())
+    return key if key in OCCASIONS else ""
+
+
+# Outfit slots, in the order an outfit is shown (head to toe, then what is carried). A dress fills the bottom slot.
+SLOT_TOP = "top"
+SLOT_BOTTOM = "bottom"
+SLOT_OUTERWEAR = "outerwear"
+SLOT_SHOES = "shoes"
+SLOT_BAG = "bag"
+SLOT_ACCESSORIES = "accessories"
+SLOT_CHOICES: list[tuple[str, str]] = [
+    (SLOT_TOP, "Top"), (SLOT_BOTTOM, "Bottom or dress"), (SLOT_OUTERWEAR, "Outerwear"), (SLOT_SHOES, "Shoes"),
+    (SLOT_BAG, "Bag"), (SLOT_ACCESSORIES, "Accessories"),
+]
+SLOTS: tuple[str, ...] = tuple(code for code, _ in SLOT_CHOICES)
+SLOT_LABELS: dict[str, str] = dict(SLOT_CHOICES)
+CATEGORY_SLOT: dict[str, str] = {
+    TOPS: SLOT_TOP, BOTTOMS: SLOT_BOTTOM, DRESSES: SLOT_BOTTOM, OUTERWEAR: SLOT_OUTERWEAR, SHOES: SLOT_SHOES,
+    BAGS: SLOT_BAG, ACCESSORIES: SLOT_ACCESSORIES, JEWELLERY: SLOT_ACCESSORIES,
+}
+
+
+def slot_for(category: str) -> str:
+    """The outfit slot a garment of `category` fills; anything without its own slot counts as an accessory."""
+    return CATEGORY_SLOT.get(category, SLOT_ACCESSORIES)
+
+
+TAG_MAX_LENGTH = 40
+
+
+def normalise_tag(text: str) -> str:
+    """One spelling per tag: lower case, inner whitespace collapsed, a leading '#' dropped, cut to the column size."""
+    return " ".join((text or "").strip().lstrip("#").lower().split())[:TAG_MAX_LENGTH].strip()

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wardrobe import selectors, services
+from wardrobe import organising, outfits, selectors, services, wears
 from wardrobe.api_errors import BODY_LIMIT_ERRORS, body_limit_message
-from wardrobe.forms import ClosetFilterForm, GarmentForm, GarmentUploadForm
+from wardrobe.forms import BulkEditForm, ClosetFilterForm, GarmentForm, GarmentUploadForm
 from wardrobe.http import own_garment_or_404, stored_photo_response
 
 PAGE_SIZE = 24
@@ -31,23 +31,35 @@ def home(request: HttpRequest) -> HttpResponse:
 def closet(request: HttpRequest) -> HttpResponse:
     filters = ClosetFilterForm(request.GET)
     criteria = filters.cleaned_data if filters.is_valid() else {}
+    archived = bool(criteria.get("archived"))
     garments = selectors.garment_list(
         user=request.user,
         category=criteria.get("category", ""),
         colour=criteria.get("colour", ""),
         q=criteria.get("q", ""),
+        season=criteria.get("season", ""),
+        tag=criteria.get("tag", ""),
+        archived=archived,
+        sort=criteria.get("sort") or "newest",
     )
     page = Paginator(garments, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    tags = selectors.garment_tag_names(garment_ids=[g.pk for g in page.object_list])
     return render(
         request,
         "wardrobe/closet.html",
         {
             "filters": filters,
             "page": page,
+            "cards": [(g, tags[g.pk]) for g in page.object_list],
             "facets": selectors.closet_facets(user=request.user),
-            "filtering": any(criteria.values()),
+            "tags": selectors.tag_list(user=request.user),
+            "archived": archived,
+            "archived_count": selectors.archived_count(user=request.user),
+            "sort_choices": selectors.SORT_CHOICES,
+            "bulk": BulkEditForm(),
+            "filtering": any(v for k, v in criteria.items() if k not in ("sort", "archived")),
             "query_string": query.urlencode(),
         },
     )
@@ -117,17 +129,25 @@ def _garment_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def garment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "wardrobe/garment_detail.html", {"garment": own_garment_or_404(request, pk)})
+    garment = own_garment_or_404(request, pk)
+    context = {
+        "garment": garment, "wear_summary": wears.garment_wear_summary(garment=garment), "today": wears.today(),
+        "tags": selectors.garment_tag_names(garment_ids=[garment.pk])[garment.pk],
+    }
+    return render(request, "wardrobe/garment_detail.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def garment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     garment = own_garment_or_404(request, pk)
-    form = GarmentForm(request.POST if request.method == "POST" else None, instance=garment)
+    tags = selectors.garment_tag_names(garment_ids=[garment.pk])[garment.pk]
+    form = GarmentForm(request.POST if request.method == "POST" else None, instance=garment, tags=tags)
     if request.method == "POST" and form.is_valid():
         try:
-            services.garment_update(garment=garment, data={f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS})
+            organising.garment_edit(
+                garment=garment, data={f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS}, tags=form.cleaned_data["tags"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -145,7 +165,8 @@ def garment_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.garment_delete(garment=garment)
         messages.success(request, f"Deleted \u201c{name}\u201d.")
         return redirect("wardrobe:closet")
-    return render(request, "wardrobe/garment_confirm_delete.html", {"garment": garment})
+    context = {"garment": garment, "in_outfits": outfits.outfits_with_garment(garment=garment)}
+    return render(request, "wardrobe/garment_confirm_delete.html", context)
 
 
 @login_required

@@ -116,7 +116,7 @@ def _closet_sql() -> str:
     qn = connection.ops.quote_name
     return (
         f"SELECT {', '.join(map(qn, _CLOSET_COLUMNS))} FROM {qn(Garment._meta.db_table)} "
-        f"WHERE {qn('owner_id')} = %s ORDER BY {qn('id')}"
+        f"WHERE {qn('owner_id')} = %s AND {qn('archived_at')} IS NULL ORDER BY {qn('id')}"
     )
 
 

@@ -96,7 +96,9 @@ def _closet_matches(
     user: AbstractBaseUser, vector: np.ndarray, model_version: str, *, k: int, exclude_pk: int | None = None,
     categories: Iterable[str] | None = None,
 ) -> list[GarmentMatch]:
-    qs = Garment.objects.filter(owner=user, embedding_state=EmbeddingState.READY, embedding_version=model_version)
+    qs = Garment.objects.filter(
+        owner=user, archived_at__isnull=True, embedding_state=EmbeddingState.READY, embedding_version=model_version
+    )
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     if categories is not None:

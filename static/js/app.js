@@ -23,6 +23,31 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // Bulk edit: say how many garments are ticked; the form works without this (the server checks the selection).
+  var bulk = document.getElementById("bulk-form");
+  if (bulk) {
+    var count = bulk.querySelector("[data-bulk-count]");
+    var boxes = document.querySelectorAll("input[name=ids][form=bulk-form]");
+    var update = function () {
+      var n = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+      count.textContent = n ? n + " selected" : "Tick garments to edit several at once";
+      bulk.classList.toggle("is-active", n > 0);
+    };
+    Array.prototype.forEach.call(boxes, function (b) { b.addEventListener("change", update); });
+    update();
+  }
+
+  // Long imports: show that the upload is being worked on, and stop a second submit.
+  document.querySelectorAll("form[data-busy-form]").forEach(function (f) {
+    f.addEventListener("submit", function () {
+      var button = f.querySelector("[data-busy-label]");
+      var note = f.querySelector("[data-busy-note]");
+      if (button) { button.disabled = true; button.textContent = button.getAttribute("data-busy-label"); }
+      if (note) { note.hidden = false; }
+      f.setAttribute("aria-busy", "true");
+    });
+  });
+
   // Upload: previews of the chosen photos, and drag-over highlight.
   var form = document.querySelector("[data-upload-form]");
   if (form) {
