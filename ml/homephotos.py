@@ -65,9 +65,8 @@ def catalogue_mask(rgb: np.ndarray, *, near_white: int = NEAR_WHITE) -> np.ndarr
 
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], scale: float) -> np.ndarray:
     """Band-limited noise in [0, 1]: white noise blurred at ``scale`` pixels."""
-    noise = rng.random(shape, dtype=np.float32)
     sigma = max(0.5, scale)
-    noise = cv2.GaussianBlur(noise, (0, 0), sigma)
+    noise = np.asarray(cv2.GaussianBlur(rng.random(shape, dtype=np.float32), (0, 0), sigma))
     lo, hi = float(noise.min()), float(noise.max())
     return (noise - lo) / (hi - lo + 1e-6)
 
@@ -77,8 +76,8 @@ def _palette_colour(rng: np.random.Generator, *, light: tuple[float, float] = (0
     hue = rng.random()
     saturation = rng.choice([rng.uniform(0.05, 0.3), rng.uniform(0.3, 0.8)], p=[0.65, 0.35])
     value = rng.uniform(*light)
-    hsv = np.uint8([[[hue * 179, saturation * 255, value * 255]]])
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32)
+    hsv = np.array([[[hue * 179, saturation * 255, value * 255]]], dtype=np.uint8)
+    return np.asarray(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB))[0, 0].astype(np.float32)
 
 
 def _background(rng: np.random.Generator, kind: str, width: int, height: int) -> np.ndarray:
@@ -196,7 +195,7 @@ def make_home_photo(source: ImageSource, *, seed: int, key: int = 0, long_side: 
 
     # A soft shadow: the garment's silhouette, shifted toward a light source and blurred, darkens what is under it.
     dx, dy = rng.uniform(-0.03, 0.03) * width, rng.uniform(0.0, 0.04) * height
-    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    shift = np.array([[1, 0, dx], [0, 1, dy]], dtype=np.float32)
     shadow = cv2.warpAffine(a, shift, (width, height))
     shadow = cv2.GaussianBlur(shadow, (0, 0), rng.uniform(4, 12)) * rng.uniform(0.25, 0.5)
     canvas *= (1 - shadow)[..., None]

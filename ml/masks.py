@@ -88,7 +88,7 @@ def grabcut_mask(rgb: np.ndarray, *, side: int = GRABCUT_SIDE, iterations: int =
     labels[:ring], labels[-ring:], labels[:, :ring], labels[:, -ring:] = (cv2.GC_BGD,) * 4
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(small[..., ::-1])
-    cv2.grabCut(bgr, labels, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(bgr, labels, (0, 0, sw, sh), bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)  # rect unused with a mask
     fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
     fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     fg = _clean(fg.astype(bool)).astype(np.float32)
