@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import tempfile
-
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -74,14 +71,7 @@ class ExportApi(APIView):
         "garments.json (version 1's file) and images/<id>.jpg.",
     )
     def get(self, request: Request) -> FileResponse:
-        spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
-        portability.account_export(user=request.user, out=spool)
-        spool.seek(0)
-        stamp = timezone.now().strftime("%Y%m%d")
-        return FileResponse(
-            spool, as_attachment=True, filename=f"closetspace-{request.user.get_username()}-{stamp}.zip",
-            content_type="application/zip",
-        )
+        return portability.account_export_response(user=request.user)
 
 
 class RestoreApi(APIView):

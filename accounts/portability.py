@@ -15,17 +15,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import tempfile
 import zipfile
 from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
+from django.http import FileResponse
 from django.utils import timezone
 
 from recommender.models import Feedback
 from wardrobe.models import Garment, Outfit, Plan, Wear
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "account_export", "account_export_bytes"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "account_export", "account_export_bytes", "account_export_response"]
 
 FORMAT = "closetspace-export"
 FORMAT_VERSION = 2
@@ -148,3 +150,16 @@ def account_export_bytes(*, user: AbstractBaseUser) -> bytes:
     buffer = io.BytesIO()
     account_export(user=user, out=buffer)
     return buffer.getvalue()
+
+
+def account_export_response(*, user: AbstractBaseUser) -> FileResponse:
+    """The export as a download (the profile page and the API send the same file); spooled to disk past 32 MB so a
+    large closet does not fill memory."""
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    account_export(user=user, out=spool)
+    spool.seek(0)
+    stamp = timezone.now().strftime("%Y%m%d")
+    return FileResponse(
+        spool, as_attachment=True, filename=f"closetspace-{user.get_username()}-{stamp}.zip",
+        content_type="application/zip",
+    )

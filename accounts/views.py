@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import tempfile
-
 from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -9,7 +7,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import portability, restore, services
@@ -71,15 +68,8 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def data_export(request: HttpRequest) -> FileResponse:
-    """The account export (accounts.portability); spooled to disk past 32 MB so a large closet does not fill memory."""
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
-    portability.account_export(user=request.user, out=spool)
-    spool.seek(0)
-    stamp = timezone.now().strftime("%Y%m%d")
-    return FileResponse(
-        spool, as_attachment=True, filename=f"closetspace-{request.user.get_username()}-{stamp}.zip",
-        content_type="application/zip",
-    )
+    """The account export (accounts.portability)."""
+    return portability.account_export_response(user=request.user)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

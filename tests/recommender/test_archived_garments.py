@@ -1,7 +1,7 @@
 """Archived garments are out of the closet the recommender reads: For you, its profile and find-similar."""
 import pytest
 
-from recommender.recommendations import recommendations_for
+from recommender.selectors import recommendations_for
 from tests.factories import UserFactory
 from tests.recommender.recs_fixtures import closet_near, make_inventory
 from wardrobe import organising

@@ -6,7 +6,7 @@ import pytest
 
 from recommender import selectors
 from recommender.models import IndexVersion
-from recommender.recommendations import recommendations_for
+from recommender.selectors import recommendations_for
 from tests.factories import UserFactory
 from tests.recommender.recs_fixtures import closet_near, make_inventory
 

@@ -6,13 +6,6 @@ from tests.factories import GarmentFactory, upload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.force_authenticate(alice)
-    return client
-
-
 def test_registering_returns_a_token_that_authenticates():
     response = APIClient().post("/api/auth/register/", {"username": "zoe", "password": "walk-in-wardrobe-2024"}, format="json")
     assert response.status_code == 201

@@ -3,19 +3,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.factories import GarmentFactory, OutfitFactory, WearFactory
 from wardrobe import wears
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.force_authenticate(alice)
-    return client
 
 
 @pytest.fixture

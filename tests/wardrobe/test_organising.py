@@ -4,20 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tests.factories import GarmentFactory
 from wardrobe import organising, selectors, taxonomy
 from wardrobe.models import EmbeddingState, Garment, Wear
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.force_authenticate(alice)
-    return client
 
 
 def _wear(garment, times: int) -> None:
