@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
-from ml.encoders import RANDOM_INIT, ImageEncoder, ItemEncoder, TextEncoder, item_text  # noqa: E402
+from ml.encoders import RANDOM_INIT, ImageEncoder, ItemEncoder, TextEncoder, cpu_bf16_supported, item_text  # noqa: E402
 from ml.images import load_image, square_resize  # noqa: E402
 
 
@@ -99,7 +99,7 @@ def main() -> int:
             row(backbone, label, size, "one-at-a-time", baseline_seconds, None)
             encoder.embed(warmup)
             row(backbone, label, size, f"batched ({args.batch_size}) fp32", timed(encoder.embed, paths), baseline)
-            if not cuda:
+            if not cuda and cpu_bf16_supported():  # oneDNN has no bf16 kernels for CPUs without AVX-512 BF16/AMX
                 bf16 = ImageEncoder(backbone, input_size=size, weights=weights, batch_size=args.batch_size,
                                     precision="bf16")
                 bf16.embed(warmup)

@@ -34,7 +34,10 @@ def _tile(image: Image.Image, size: int) -> Image.Image:
     return tile
 
 
-def contact_sheet(rows: list[tuple[Image.Image, np.ndarray, np.ndarray, Image.Image, str]], path: Path, size: int = 150) -> None:
+SheetRow = tuple[Image.Image, np.ndarray, np.ndarray, Image.Image, str]  # photo, true mask, found mask, cut-out, label
+
+
+def contact_sheet(rows: list[SheetRow], path: Path, size: int = 150) -> None:
     header = 22
     sheet = Image.new("RGB", (4 * size, header + len(rows) * size), "white")
     draw = ImageDraw.Draw(sheet)
@@ -42,7 +45,8 @@ def contact_sheet(rows: list[tuple[Image.Image, np.ndarray, np.ndarray, Image.Im
         draw.text((i * size + 6, 5), title, fill="black")
     for r, (photo, truth, found, cut, label) in enumerate(rows):
         y = header + r * size
-        for c, img in enumerate((photo, Image.fromarray(truth.astype(np.uint8) * 255), Image.fromarray(found.astype(np.uint8) * 255), cut)):
+        masks = (Image.fromarray(truth.astype(np.uint8) * 255), Image.fromarray(found.astype(np.uint8) * 255))
+        for c, img in enumerate((photo, *masks, cut)):
             sheet.paste(_tile(img, size), (c * size, y))
         draw.text((2 * size + 4, y + size - 14), label, fill=(200, 0, 0))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,12 +78,14 @@ def main() -> None:
         by_background.setdefault(photo.background, []).append(score)
         methods[found.method] = methods.get(found.method, 0) + 1
         if args.sheet and len(sheet_rows) < 8:
-            sheet_rows.append((photo.image(), photo.mask, found.mask, cutout_on_white(rgb, found.mask), f"IoU {score:.2f}"))
+            cut = cutout_on_white(rgb, found.mask)
+            sheet_rows.append((photo.image(), photo.mask, found.mask, cut, f"IoU {score:.2f}"))
     print(f"{len(items)} items from {args.data}, home photos under seed {args.seed}; methods {methods}")
     print(f"{'photo':34} {'IoU mean':>9} {'IoU p10':>8} {'ms p50':>8} {'ms p95':>8}")
     print(f"{'home photo (GrabCut unless white)':34} {np.mean(scores):9.3f} {np.percentile(scores, 10):8.3f} "
           f"{1000 * np.median(home_s):8.1f} {1000 * np.percentile(home_s, 95):8.1f}")
-    print(f"{'catalogue photo on white':34} {'':>9} {'':>8} {1000 * np.median(cat_s):8.1f} {1000 * np.percentile(cat_s, 95):8.1f}")
+    cat_p50, cat_p95 = 1000 * np.median(cat_s), 1000 * np.percentile(cat_s, 95)
+    print(f"{'catalogue photo on white':34} {'':>9} {'':>8} {cat_p50:8.1f} {cat_p95:8.1f}")
     print(f"home / catalogue time ratio (p50): {np.median(home_s) / max(np.median(cat_s), 1e-9):.0f}x")
     for name, values in sorted(by_background.items()):
         print(f"  background {name:10} n={len(values):3}  IoU {np.mean(values):.3f}")

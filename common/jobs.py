@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 # What publishing raises when the broker is unreachable (kombu wraps most; a refused socket can surface raw).
 BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
+PUBLISH_CONNECT_RETRIES = 2  # a broker that is down costs a request about half a second, then the sweeper takes over
 
 
 class UnknownTask(LookupError):
@@ -39,10 +40,17 @@ def enqueue(task_name: str, *args: Any) -> bool:
     if task is None and app.conf.task_always_eager:
         raise UnknownTask(f"{task_name} is not registered: import it in its app's AppConfig.ready()")
     try:
-        if task is not None:
+        if app.conf.task_always_eager:
             task.apply_async(args)
-        else:
-            app.send_task(task_name, args)
+            return True
+        # Connect with a bounded retry first: kombu's own publish path retries a refused connection for minutes,
+        # which would hold an upload request (and its web worker) while the broker is down.
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=PUBLISH_CONNECT_RETRIES, interval_start=0, interval_step=0.2)
+            if task is not None:
+                task.apply_async(args, connection=conn)
+            else:
+                app.send_task(task_name, args, connection=conn)
     except BROKER_ERRORS as exc:
         short = task_name.rpartition(".")[2]
         logger.warning("could not queue %s%r (%s), left pending for the sweeper: %s", short, args, task_name, exc)

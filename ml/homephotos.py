@@ -179,7 +179,8 @@ def make_home_photo(source: ImageSource, *, seed: int, key: int = 0, long_side: 
     if rw > width or rh > height:  # the turn made it too wide for the frame: shrink to fit
         fit = min(width / rw, height / rh) * 0.95
         rw, rh = max(2, int(rw * fit)), max(2, int(rh * fit))
-        g_img, g_alpha = g_img.resize((rw, rh), Image.Resampling.BICUBIC), g_alpha.resize((rw, rh), Image.Resampling.BILINEAR)
+        g_img = g_img.resize((rw, rh), Image.Resampling.BICUBIC)
+        g_alpha = g_alpha.resize((rw, rh), Image.Resampling.BILINEAR)
     cx = (width - rw) / 2 + rng.uniform(-0.3, 0.3) * (width - rw)
     cy = (height - rh) / 2 + rng.uniform(-0.3, 0.3) * (height - rh)
     left, top = int(np.clip(cx, 0, width - rw)), int(np.clip(cy, 0, height - rh))

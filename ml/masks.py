@@ -50,7 +50,10 @@ class Foreground:
 
 def _border(rgb: np.ndarray, width: int) -> np.ndarray:
     return np.concatenate(
-        [rgb[:width].reshape(-1, 3), rgb[-width:].reshape(-1, 3), rgb[:, :width].reshape(-1, 3), rgb[:, -width:].reshape(-1, 3)]
+        [
+            rgb[:width].reshape(-1, 3), rgb[-width:].reshape(-1, 3),
+            rgb[:, :width].reshape(-1, 3), rgb[:, -width:].reshape(-1, 3),
+        ]
     )
 
 

@@ -192,7 +192,7 @@ def normalise_image(
     """
     data = _read_limited(fileobj, max_bytes)
     try:
-        return _normalise(data, max_pixels)
+        return _normalise(data, max_pixels, keep_clean_jpeg=keep_clean_jpeg)
     except ImageRejected:
         raise
     except Exception as exc:
@@ -201,7 +201,7 @@ def normalise_image(
         raise ImageRejected(DAMAGED) from exc
 
 
-def _normalise(data: bytes, max_pixels: int) -> NormalisedImage:
+def _normalise(data: bytes, max_pixels: int, *, keep_clean_jpeg: bool) -> NormalisedImage:
     image = _open(data, max_pixels)
     source_format = ACCEPTED_FORMATS[image.format or ""]
     if keep_clean_jpeg and image.format == "JPEG" and image.mode == "RGB" and is_clean_jpeg(data):

@@ -33,7 +33,13 @@ from ml.encoders.backbones import (
 )
 from ml.encoders.image import POOLINGS, PRECISIONS, ImageEncoder
 from ml.encoders.item import EncoderConfig, ItemEncoder, get_item_encoder
-from ml.encoders.kernels import FusedConv2d, cpu_conv_fusion_available, cpu_has_fast_bf16, fold_batchnorm
+from ml.encoders.kernels import (
+    FusedConv2d,
+    cpu_bf16_supported,
+    cpu_conv_fusion_available,
+    cpu_has_fast_bf16,
+    fold_batchnorm,
+)
 from ml.encoders.text import TEXT_MODEL_NAME, TextEncoder, get_text_encoder, item_text, minilm_package_dir
 
 __all__ = [
@@ -54,6 +60,7 @@ __all__ = [
     "UnknownBackbone",
     "build_backbone",
     "cpu_conv_fusion_available",
+    "cpu_bf16_supported",
     "cpu_has_fast_bf16",
     "file_sha256",
     "fold_batchnorm",

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ml.encoders.backbones import NORMALISATION, Backbone, build_backbone, resolve_device, use_all_cores
-from ml.encoders.kernels import cpu_conv_fusion_available, cpu_has_fast_bf16, fold_batchnorm
+from ml.encoders.kernels import cpu_bf16_supported, cpu_conv_fusion_available, cpu_has_fast_bf16, fold_batchnorm
 from ml.images import ImageLoadError, ImageSource, describe, gpu_square_resize, read_bytes, to_uint8_array
 
 POOLINGS = ("avg", "max")
@@ -81,6 +81,8 @@ class ImageEncoder:
             self._dtype = torch.float32 if precision == "fp32" else self._dtype
         else:
             use_all_cores()
+            if precision == "bf16" and not cpu_bf16_supported():
+                raise ValueError("precision='bf16' needs a CPU with bf16 instructions (AVX-512 BF16, AMX)")
             fast_bf16 = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
             self._dtype = torch.bfloat16 if fast_bf16 else torch.float32
         self._channels_last = self._cuda or self._dtype != torch.float32

@@ -23,6 +23,15 @@ ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
 
 @functools.lru_cache(maxsize=1)
+def cpu_bf16_supported() -> bool:
+    """True where oneDNN runs bf16 convolutions on this CPU at all (AVX-512 BF16, AVX-NE-CONVERT or AMX)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # private op: absent on other builds means "no"
+        return False
+
+
+@functools.lru_cache(maxsize=1)
 def cpu_has_fast_bf16() -> bool:
     """True where the CPU has AMX tiles (Sapphire Rapids and later), on which bf16 convolutions beat fp32 ~3x."""
     try:

@@ -18,6 +18,7 @@ from ml.encoders import (
     ImageEncoder,
     ItemEncoder,
     ModelWeightsMissing,
+    cpu_bf16_supported,
     cpu_conv_fusion_available,
     fold_batchnorm,
     get_item_encoder,
@@ -144,6 +145,7 @@ def test_embed_with_errors_keeps_the_good_rows_and_reports_the_bad_one(image_enc
     np.testing.assert_allclose(vectors[0], image_encoder.embed([good])[0], atol=1e-5)
 
 
+@pytest.mark.skipif(not cpu_bf16_supported(), reason="this CPU has no bf16 instructions (oneDNN needs AVX-512 BF16/AMX)")
 def test_cpu_bf16_precision_gives_nearly_the_fp32_vectors_under_the_same_version(image_encoder, make_image):
     bf16 = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", precision="bf16")
     images = [make_image(colour="navy", shape="circle"), make_image(colour="orange", shape="stripes")]
@@ -152,6 +154,12 @@ def test_cpu_bf16_precision_gives_nearly_the_fp32_vectors_under_the_same_version
 
     assert bf16.version == image_encoder.version
     assert (similarity > 0.99).all()
+
+
+@pytest.mark.skipif(cpu_bf16_supported(), reason="this CPU runs bf16")
+def test_asking_for_bf16_on_a_cpu_without_it_says_so_at_once():
+    with pytest.raises(ValueError, match="bf16 instructions"):
+        ImageEncoder("efficientnet_lite0", input_size=64, device="cpu", precision="bf16")
 
 
 def _eager_fp32_vectors(encoder: ImageEncoder, images) -> np.ndarray:
@@ -211,6 +219,7 @@ def test_cpu_batched_fp32_vectors_equal_the_unfolded_models(image_encoder, make_
     np.testing.assert_allclose(image_encoder.embed(images), _eager_fp32_vectors(image_encoder, images), atol=1e-5)
 
 
+@pytest.mark.skipif(not cpu_bf16_supported(), reason="this CPU has no bf16 instructions (oneDNN needs AVX-512 BF16/AMX)")
 def test_cpu_bf16_vectors_of_real_photos_stay_within_cosine_0_99_of_the_unfolded_fp32_ones(image_encoder, mini_dataset):
     photos = sorted((mini_dataset / "images").glob("*.jpg"))[:16]
     bf16 = ImageEncoder("efficientnet_lite0", input_size=128, device="cpu", precision="bf16")

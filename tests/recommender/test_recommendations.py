@@ -272,3 +272,17 @@ def test_an_unreachable_cache_costs_the_page_nothing(alice, closet, settings):
 
     assert page.state == "ready" and len(page.cards) == 12
     assert first[0] not in ids(page)
+
+
+def test_style_this_offers_to_save_the_garment_with_one_closet_piece_per_category_as_an_outfit(alice_client, alice, inventory):
+    top = ready_garment(alice, np.frombuffer(bytes(inventory[0].embedding), dtype="<f4"), category=taxonomy.TOPS)
+    jeans = ready_garment(alice, np.frombuffer(bytes(inventory[1].embedding), dtype="<f4"), category=taxonomy.BOTTOMS)
+    skirt = ready_garment(alice, np.frombuffer(bytes(inventory[8].embedding), dtype="<f4"), category=taxonomy.BOTTOMS)
+    html = alice_client.get(f"/closet/{top.pk}/style/").content.decode()
+    form = html[html.index('class="panel save-outfit"'):]
+    form = form[: form.index("</form>")]
+    assert 'action="/outfits/new/"' in html and f'name="garment" value="{top.pk}"' in form
+    ticked = [pk for pk in (jeans.pk, skirt.pk) if f'value="{pk}" checked' in form]
+    assert len(ticked) == 1 and all(f'value="{pk}"' in form for pk in (jeans.pk, skirt.pk))
+    builder = alice_client.get("/outfits/new/", {"garment": [top.pk, ticked[0]]}).content.decode()
+    assert top.name in builder
