@@ -25,7 +25,7 @@ def hbar_chart(rows: Sequence[tuple[str, float, str]], *, title: str, colours: S
         '<text x="{}" y="17" class="chart__value">{}</text></g>',
         (
             (
-                i * row_h, label_w - 8, label[:22], label_w, f"{max(value / top * bar_w, 1 if value else 0):.1f}",
+                i * row_h, label_w - 8, label if len(label) <= 20 else label[:19] + "\u2026", label_w, f"{max(value / top * bar_w, 1 if value else 0):.1f}",
                 (colours[i] if colours else BAR_COLOUR), label_w + value / top * bar_w + 6, text,
             )
             for i, (label, value, text) in enumerate(rows)

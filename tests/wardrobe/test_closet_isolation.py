@@ -74,7 +74,7 @@ def test_bob_gets_404_planning_alices_outfit(bob_client, alices):
 
 
 @pytest.mark.django_db
-def test_bob_gets_404_saving_an_outfit_of_alices_garment(bob_client, alices):
+def test_bob_cannot_save_an_outfit_of_alices_garment(bob_client, alices):
     response = bob_client.post(reverse("wardrobe:outfit-create"), {"garment": [alices["garment"].pk], "name": "stolen"})
     assert response.status_code == 400
     assert not Outfit.objects.filter(owner__username="bob").exists()
