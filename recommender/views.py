@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recommender import selectors
@@ -15,7 +14,7 @@ from recommender.cards import for_you_content
 from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
 from recommender.models import InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
-from wardrobe.http import own_garment_or_404, stored_photo_response
+from wardrobe.http import own_garment_or_404, safe_next, stored_photo_response
 from wardrobe.images import ImageRejected
 from wardrobe.services import garment_create
 
@@ -64,10 +63,7 @@ def feedback(request: HttpRequest) -> HttpResponse:
         raise Http404("This item is no longer available.") from None
     if wants_json:
         return JsonResponse({"item": item_id, "kind": "" if kind == "clear" else kind})
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = "recommender:for-you"
-    return redirect(back)
+    return redirect(safe_next(request, "recommender:for-you"))
 
 
 @login_required

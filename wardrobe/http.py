@@ -5,6 +5,7 @@ import functools
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from wardrobe import selectors
 from wardrobe.models import Garment
@@ -30,6 +31,14 @@ def own_garment_or_404(request: HttpRequest, pk: int) -> Garment:
 
 
 @functools.cache
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The form's ``next`` (POST, else GET) when it points back into this site, else ``default``: a redirect target
+    taken from the request must never send the user to another host."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if target and safe else default
+
+
 def url(name: str) -> str:
     """``{% url name %}`` for routes without arguments, reversed once per process (Jinja2's ``url`` global too)."""
     return reverse(name)

@@ -9,21 +9,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from wardrobe import charts, insights, outfits, selectors, taxonomy, wears
 from wardrobe.closet_forms import PlanForm, WearForm
-from wardrobe.http import own_garment_or_404
+from wardrobe.http import own_garment_or_404, safe_next
 from wardrobe.models import Plan, Wear
 from wardrobe.outfit_views import own_outfit_or_404
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _day_url(day: datetime.date) -> str:
@@ -40,7 +32,7 @@ def wear_log(request: HttpRequest) -> HttpResponse:
     form = WearForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a valid date.")
-        return redirect(_next(request, reverse("wardrobe:calendar")))
+        return redirect(safe_next(request, reverse("wardrobe:calendar")))
     data = form.cleaned_data
     garment = own_garment_or_404(request, data["garment"]) if data.get("garment") else None
     outfit = own_outfit_or_404(request, data["outfit"]) if data.get("outfit") else None
@@ -48,9 +40,9 @@ def wear_log(request: HttpRequest) -> HttpResponse:
         wear = wears.wear_log(owner=request.user, date=data["date"], garment=garment, outfit=outfit)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
-        return redirect(_next(request, reverse("wardrobe:calendar")))
+        return redirect(safe_next(request, reverse("wardrobe:calendar")))
     messages.success(request, f"Logged \u201c{garment or outfit}\u201d as worn on {wear.date:%-d %b %Y}.")
-    return redirect(_next(request, _day_url(wear.date)))
+    return redirect(safe_next(request, _day_url(wear.date)))
 
 
 @login_required
@@ -63,7 +55,7 @@ def wear_delete(request: HttpRequest, pk: int) -> HttpResponse:
     day = wear.date
     wears.wear_delete(wear=wear)
     messages.success(request, "Removed the log entry.")
-    return redirect(_next(request, _day_url(day)))
+    return redirect(safe_next(request, _day_url(day)))
 
 
 @login_required
@@ -72,15 +64,15 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a date and an outfit to plan.")
-        return redirect(_next(request, reverse("wardrobe:calendar")))
+        return redirect(safe_next(request, reverse("wardrobe:calendar")))
     outfit = own_outfit_or_404(request, form.cleaned_data["outfit"])
     try:
         plan = wears.plan_create(owner=request.user, date=form.cleaned_data["date"], outfit=outfit, notes=form.cleaned_data["notes"])
     except ValidationError as exc:
         messages.error(request, _errors(exc))
-        return redirect(_next(request, outfit.get_absolute_url()))
+        return redirect(safe_next(request, outfit.get_absolute_url()))
     messages.success(request, f"Planned \u201c{outfit.name}\u201d for {plan.date:%-d %b %Y}.")
-    return redirect(_next(request, _day_url(plan.date)))
+    return redirect(safe_next(request, _day_url(plan.date)))
 
 
 def _own_plan(request: HttpRequest, pk: int) -> Plan:
@@ -97,7 +89,7 @@ def plan_delete(request: HttpRequest, pk: int) -> HttpResponse:
     day = plan.date
     wears.plan_delete(plan=plan)
     messages.success(request, "Removed the plan.")
-    return redirect(_next(request, _day_url(day)))
+    return redirect(safe_next(request, _day_url(day)))
 
 
 @login_required
@@ -108,9 +100,9 @@ def plan_worn(request: HttpRequest, pk: int) -> HttpResponse:
         wear = wears.plan_mark_worn(plan=plan)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
-        return redirect(_next(request, _day_url(plan.date)))
+        return redirect(safe_next(request, _day_url(plan.date)))
     messages.success(request, f"Logged \u201c{wear.outfit}\u201d as worn.")
-    return redirect(_next(request, _day_url(wear.date)))
+    return redirect(safe_next(request, _day_url(wear.date)))
 
 
 def _month(value: str) -> tuple[int, int]:

@@ -8,19 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wardrobe import closet_import, organising
 from wardrobe.forms import BulkEditForm, ClosetImportForm
-from wardrobe.http import own_garment_or_404
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+from wardrobe.http import own_garment_or_404, safe_next
 
 
 @login_required
@@ -29,7 +21,7 @@ def garment_archive(request: HttpRequest, pk: int) -> HttpResponse:
     garment = own_garment_or_404(request, pk)
     organising.garment_archive(garment=garment)
     messages.success(request, f"Archived \u201c{garment.name}\u201d: it is out of your closet and your recommendations, not deleted.")
-    return redirect(_back(request, garment.get_absolute_url()))
+    return redirect(safe_next(request, garment.get_absolute_url()))
 
 
 @login_required
@@ -38,7 +30,7 @@ def garment_unarchive(request: HttpRequest, pk: int) -> HttpResponse:
     garment = own_garment_or_404(request, pk)
     organising.garment_unarchive(garment=garment)
     messages.success(request, f"\u201c{garment.name}\u201d is back in your closet.")
-    return redirect(_back(request, garment.get_absolute_url()))
+    return redirect(safe_next(request, garment.get_absolute_url()))
 
 
 @login_required
@@ -49,18 +41,18 @@ def garment_bulk_edit(request: HttpRequest) -> HttpResponse:
         errors = [e for field_errors in form.errors.values() for e in field_errors]
         for error in errors:
             messages.error(request, error)
-        return redirect(_back(request, "wardrobe:closet"))
+        return redirect(safe_next(request, "wardrobe:closet"))
     try:
         results = organising.garment_bulk_update(owner=request.user, garment_ids=form.cleaned_data["ids"], changes=form.changes())
     except ValidationError as exc:
         for error in exc.messages:
             messages.error(request, error)
-        return redirect(_back(request, "wardrobe:closet"))
+        return redirect(safe_next(request, "wardrobe:closet"))
     done = sum(1 for r in results if r.ok)
     return render(
         request,
         "wardrobe/bulk_result.html",
-        {"results": results, "done": done, "failed": len(results) - done, "back": _back(request, "")},
+        {"results": results, "done": done, "failed": len(results) - done, "back": safe_next(request, "")},
     )
 
 
