@@ -207,21 +207,24 @@ def garment_create_batch(*, owner: AbstractBaseUser, images: Iterable[IO[bytes]]
 
 def garment_update(*, garment: Garment, data: dict[str, Any]) -> Garment:
     """Change a garment's editable fields. Editing what the embedding reads (EMBEDDED_TEXT_FIELDS) resets the
-    embedding and queues a new one."""
+    embedding and queues a new one.
+
+    What changed is judged against the stored row, not the instance: a ModelForm bound to ``garment`` has already
+    copied its cleaned data onto it by the time the view calls this, so the instance alone would say "unchanged"
+    and the garment would keep the vector of its upload name."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"Not editable: {', '.join(sorted(unknown))}.")
-    text_changed = False
     for key, value in data.items():
         if isinstance(value, str):
             value = value.strip()
-        if key in EMBEDDED_TEXT_FIELDS and getattr(garment, key) != value:
-            text_changed = True
         setattr(garment, key, value)
     if not garment.category:
         garment.category = taxonomy.OTHER
     garment.full_clean(exclude=["image", "thumbnail"])
     with transaction.atomic():
+        stored = Garment.objects.select_for_update().filter(pk=garment.pk).values(*EMBEDDED_TEXT_FIELDS).first()
+        text_changed = stored is not None and any(stored[f] != getattr(garment, f) for f in EMBEDDED_TEXT_FIELDS)
         garment.save(update_fields=sorted({*data.keys(), "category", "updated_at"}))
         if text_changed:
             garment.reset_embedding()
