@@ -21,6 +21,7 @@ from django.utils import timezone
 from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
+from ml.masks import cutout_on_white, foreground
 from ml.vectors import to_blob
 from wardrobe.models import EmbeddingState, Garment
 
@@ -163,7 +164,11 @@ def _embed_garment(garment_id: int, timer: PhaseTimer) -> Outcome:
         with heartbeat(Garment, [garment_id]):
             photo = read_stored_file(garment.image.name)
             timer.lap("read")
-            vector = encoder.embed([photo], [garment_text(garment)])[0]
+            # A closet photo's background (a bed, a floor) is not the garment: embed the cut-out on white, as the
+            # catalogue photos are; the stored original is untouched.
+            cutout = cutout_on_white(photo, foreground(photo).mask)
+            timer.lap("mask")
+            vector = encoder.embed([cutout], [garment_text(garment)])[0]
             timer.lap("embed")
     except PERMANENT_ERRORS as exc:
         return _fail(garment_id, f"We could not analyse this photo: {exc}")
