@@ -131,6 +131,17 @@ def cutout_on_white(source: ImageSource | np.ndarray, mask: np.ndarray, *, margi
     return Image.fromarray(composite[y0:y1, x0:x1])
 
 
+def photo_for_embedding(source: ImageSource) -> ImageSource | Image.Image:
+    """What the encoder should see of a closet photo: a photo already on white as it is (the shop's catalogue photos
+    are embedded uncropped, so a garment photographed like a catalogue item keeps that item's vector and is still
+    recognised as a duplicate of it), any other photo cut out on white; a mask it cannot trust leaves it as is."""
+    rgb = np.asarray(load_image(source), dtype=np.uint8)
+    found = foreground(rgb)
+    if found.method in ("white-border", "none"):
+        return source
+    return cutout_on_white(rgb, found.mask)
+
+
 def iou(predicted: np.ndarray, truth: np.ndarray) -> float:
     """Intersection over union of two boolean masks of one size (1.0 when both are empty)."""
     union = np.logical_or(predicted, truth).sum()

@@ -21,7 +21,7 @@ from django.utils import timezone
 from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
-from ml.masks import cutout_on_white, foreground
+from ml.masks import photo_for_embedding
 from ml.vectors import to_blob
 from wardrobe.models import EmbeddingState, Garment
 
@@ -166,7 +166,7 @@ def _embed_garment(garment_id: int, timer: PhaseTimer) -> Outcome:
             timer.lap("read")
             # A closet photo's background (a bed, a floor) is not the garment: embed the cut-out on white, as the
             # catalogue photos are; the stored original is untouched.
-            cutout = cutout_on_white(photo, foreground(photo).mask)
+            cutout = photo_for_embedding(photo)
             timer.lap("mask")
             vector = encoder.embed([cutout], [garment_text(garment)])[0]
             timer.lap("embed")

@@ -1,9 +1,12 @@
-"""The garment embedding job embeds the garment cut out on white, never the raw photo, and keeps the original."""
+"""The garment embedding job embeds a home photo cut out on white and a photo already on white as it is; the stored
+original is never changed."""
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from ml.homephotos import make_home_photo
 from tests.factories import GarmentFactory, upload
 from wardrobe import embedding
 
@@ -16,6 +19,16 @@ def small_encoder(settings):
     settings.ML_DEVICE = "cpu"
 
 
+@pytest.fixture
+def encoder_inputs(monkeypatch):
+    """What the job hands the real encoder, recorded."""
+    encoder = embedding.get_encoder()
+    seen = []
+    real_embed = encoder.embed
+    monkeypatch.setattr(encoder, "embed", lambda images, texts: seen.extend(images) or real_embed(images, texts))
+    return seen
+
+
 def _red_shirt_on_white() -> bytes:
     img = Image.new("RGB", (200, 300), "white")
     img.paste((200, 20, 20), (60, 80, 140, 220))
@@ -24,15 +37,29 @@ def _red_shirt_on_white() -> bytes:
     return out.getvalue()
 
 
-def test_the_job_embeds_the_cut_out_and_keeps_the_original(monkeypatch):
-    garment = GarmentFactory(image=upload("shirt.jpg", _red_shirt_on_white()))
-    original = garment.image.read()
-    encoder = embedding.get_encoder()
-    seen = []
-    real_embed = encoder.embed
-    monkeypatch.setattr(encoder, "embed", lambda images, texts: seen.extend(images) or real_embed(images, texts))
+def test_a_home_photo_is_embedded_as_its_cut_out_on_white(encoder_inputs):
+    home = make_home_photo(_red_shirt_on_white(), seed=3).jpeg
+    garment = GarmentFactory(image=upload("shirt.jpg", home))
     assert embedding.embed_garment(garment_id=garment.pk) == embedding.Outcome.READY
-    (cutout,) = seen
-    assert isinstance(cutout, Image.Image) and cutout.width < 200 and cutout.height < 300
+    (seen,) = encoder_inputs
+    rgb = np.asarray(seen)
+    width, height = Image.open(io.BytesIO(home)).size
+    assert seen.width < width and seen.height < height
+    assert (rgb[0, 0] > 240).all() and (rgb[-1, -1] > 240).all()  # the corners are white, not the blanket
+
+
+def test_a_photo_on_white_is_embedded_uncropped(encoder_inputs):
+    photo = _red_shirt_on_white()
+    garment = GarmentFactory(image=upload("shirt.jpg", photo))
+    assert embedding.embed_garment(garment_id=garment.pk) == embedding.Outcome.READY
+    (seen,) = encoder_inputs
+    assert Image.open(io.BytesIO(seen)).size == (200, 300)
+
+
+def test_the_job_keeps_the_stored_original(encoder_inputs):
+    home = make_home_photo(_red_shirt_on_white(), seed=3).jpeg
+    garment = GarmentFactory(image=upload("shirt.jpg", home))
+    original = garment.image.read()
+    embedding.embed_garment(garment_id=garment.pk)
     garment.refresh_from_db()
     assert garment.image.read() == original
