@@ -51,6 +51,25 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, *, mmr_lambda: float
     return picked
 
 
+def credit_owned(similarity: np.ndarray, *, cap: int) -> np.ndarray:
+    """For each chosen item (rows of ``similarity``, its cosine to each owned item, in list order) the owned item
+    named as its reason: the nearest one that has not yet been named ``cap`` times, so one garment cannot explain
+    most of the list ("15 of 24 cards credit the same pink jacket"). When every owned item is full (a closet
+    smaller than ``len / cap``) the nearest one is named regardless."""
+    n, m = similarity.shape
+    out = np.zeros(n, dtype=np.int64)
+    if m == 0:
+        return out
+    counts = np.zeros(m, dtype=np.int64)
+    for row in range(n):
+        ranked = np.argsort(-similarity[row], kind="stable")
+        free = ranked[counts[ranked] < cap]
+        j = int(free[0]) if len(free) else int(ranked[0])
+        out[row] = j
+        counts[j] += 1
+    return out
+
+
 def _pool(found: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Candidates gathered over several queries (each an (ids, distances) pair of arrays), each once, in first-seen
     order, with its best relevance and the query (cluster) that found it at that relevance (the first one on a
@@ -146,6 +165,7 @@ def recommend(
     max_rounds: int = 4,
     search_k: int | None = None,
     profile: Profile | None = None,
+    max_credit_share: float = 0.25,
 ) -> list[Recommendation]:
     """Up to ``k`` items for the owner of ``owned_vectors`` (rows aligned with ``owned_ids``); see the module doc.
 
@@ -156,6 +176,8 @@ def recommend(
     ``profile``: a :func:`build_profile` result computed earlier from the same owned, liked and disliked vectors
     (a caller's cache); the clustering is then skipped and ``liked_vectors``/``disliked_vectors`` are not read.
     An :class:`ItemTable` as ``item_info`` filters the candidates in a few array operations.
+    ``max_credit_share``: no owned item is named as the reason for more than this share of the list (at least one
+    card each); the rest are re-credited to their next-nearest owned item (see :func:`credit_owned`).
     """
     if k <= 0:
         return []
@@ -198,6 +220,7 @@ def recommend(
     # duplicate check's matrix product.
     vectors = found_vectors[where[allowed]] if found_vectors is not None else vectors_of(index, ids)
     nearest_owned: np.ndarray | None = None
+    to_owned = np.zeros((len(ids), 0), dtype=np.float32)
     if len(owned):
         to_owned = vectors @ owned.T
         fresh = to_owned.max(axis=1) <= duplicate_threshold
@@ -216,6 +239,11 @@ def recommend(
     slots = list(chosen)
     for p in explored:
         slots.insert(int(rng.integers(1, len(slots) + 1)), p)
+    if nearest_owned is not None:
+        cap = max(1, int(max_credit_share * k))
+        credited = credit_owned(to_owned[slots], cap=cap)
+        nearest_owned = nearest_owned.copy()
+        nearest_owned[slots] = np.asarray(owned_ids, dtype=np.int64)[credited]
     return [
         Recommendation(
             item_id=int(ids[p]),

@@ -282,3 +282,21 @@ def test_pairs_with_widens_its_search_when_complements_are_rare(world):
     source = int(world["ids"][0])
     recs = pairs_with(world["index"], world["index"].vector(source), category="tops", item_info=info, k=5)
     assert _item_ids(recs) == [rare]
+
+
+def test_no_owned_item_is_credited_beyond_its_cap():
+    from ml.ranking.queries import credit_owned
+    similarity = np.tile(np.array([[0.9, 0.5, 0.1]], dtype=np.float32), (8, 1))
+    credited = credit_owned(similarity, cap=2)
+    assert np.bincount(credited, minlength=3).tolist() == [4, 2, 2]  # every item gets its cap before the nearest takes the rest
+
+
+def test_recommend_credits_one_owned_item_on_at_most_a_quarter_of_cards():
+    from collections import Counter
+    rng = np.random.default_rng(3)
+    items = rng.normal(size=(400, 16)).astype(np.float32)
+    index = ExactIndex(list(range(1, 401)), items)
+    owned = rng.normal(size=(6, 16)).astype(np.float32)
+    owned[0] = items[:200].mean(axis=0) * 5  # near almost everything
+    recs = recommend(index, [-1, -2, -3, -4, -5, -6], owned, k=20, rng=np.random.default_rng(0))
+    assert max(Counter(r.because_owned_id for r in recs).values()) <= 5
