@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from ml.index import normalise
+from ml.masks import photo_for_embedding
 from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_with, similar_to, vectors_of
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item, hidden_ids
@@ -132,8 +133,10 @@ BORROWED_TEXT_NEIGHBOURS = 10  # a photo query borrows the text of this many nea
 
 
 def _embed_query(data: bytes) -> tuple[np.ndarray, str]:
+    """The photo's image vector, of its garment cut out on white unless it is already on white (as the embedding job
+    does for closet photos: ``ml.masks.photo_for_embedding``), inside the caller's time budget."""
     encoder = get_encoder()
-    return np.asarray(encoder.embed_images_only([data])[0], dtype=np.float32), encoder.version
+    return np.asarray(encoder.embed_images_only([photo_for_embedding(data)])[0], dtype=np.float32), encoder.version
 
 
 def _with_borrowed_text(vector: np.ndarray, version: str) -> np.ndarray:

@@ -1,12 +1,14 @@
 """Find similar through the real image encoder: an uploaded, generated photo finds its look-alike in the shop."""
 import io
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from ml.homephotos import make_home_photo
 from recommender import selectors
 from recommender.services import rebuild_index
 from tests.factories import InventoryItemFactory, UserFactory
@@ -53,6 +55,30 @@ def test_an_uploaded_photo_finds_its_look_alike_through_the_real_encoder(encoder
     result = selectors.similar_to_image(user=alice, image=io.BytesIO(photo("trousers", "#22335a", shift=6)), k=3)
     assert result.items[0].item.pk == items[1].pk
     assert not alice.garments.exists()
+
+
+def test_a_home_photo_upload_is_searched_as_its_cut_out_on_white(encoder, monkeypatch):
+    seen = []
+    real = encoder.embed_images_only
+    monkeypatch.setattr(encoder, "embed_images_only", lambda images: seen.extend(images) or real(images))
+    home = make_home_photo(photo("trousers", "#22335a"), seed=5).jpeg
+    selectors.similar_to_image(user=UserFactory(username="alice"), image=io.BytesIO(home), k=3)
+    (query,) = seen
+    corners = np.asarray(query)[[0, -1], [0, -1]]
+    assert isinstance(query, Image.Image) and (corners > 240).all()
+
+
+def test_a_home_photo_upload_finds_its_product_through_the_real_encoder(encoder):
+    shop = [("tee", "#d8433a", taxonomy.TOPS), ("trousers", "#1f2f55", taxonomy.BOTTOMS), ("shoe", "#222222", taxonomy.SHOES)]
+    vectors = encoder.embed([photo(shape, colour) for shape, colour, _ in shop], ["red tee", "navy trousers", "black shoe"])
+    items = [
+        InventoryItemFactory(vector=v, category=cat, model_version=encoder.version, name=f"{shape} {colour}")
+        for (shape, colour, cat), v in zip(shop, vectors)
+    ]
+    rebuild_index(force=True)
+    home = make_home_photo(photo("trousers", "#1f2f55"), seed=5).jpeg
+    result = selectors.similar_to_image(user=UserFactory(username="alice"), image=io.BytesIO(home), k=3)
+    assert result.items[0].item.pk == items[1].pk
 
 
 def test_add_to_closet_keeps_the_uploaded_photo_as_a_garment(encoder, client):
