@@ -3,11 +3,12 @@
     python bench/cutout_quality.py [--data ../shared/datasets/fashion-products-mini] [--n 300] [--seed 1]
 
 Each item's catalogue photo is the shop's inventory; its generated home photo (``ml.homephotos``, under ``--seed``)
-is the query, embedded raw and as the cut-out on white the job now embeds. Image vectors only (the default
+is the query, embedded raw, always cut out on white, and as ``ml.masks.photo_for_embedding`` gives it (what the
+embedding job and find similar embed: a photo already on white as it is). Image vectors only (the default
 EfficientNet-Lite0 at 96 px), exact cosine search over the catalogue vectors of the same items: the share of home
 photos whose own product is in the top 12, same-articleType precision@10, and the mean cosine to the own product.
-The catalogue photos themselves are also cut out and compared with their raw vectors (what the job does to a
-catalogue-style upload). A small pool (the mini set) makes top-12 easy; read the rows against each other.
+The catalogue photos themselves go through both paths too and are compared with their raw vectors (what the job
+does to a catalogue-style upload). A small pool (the mini set) makes top-12 easy; read the rows against each other.
 """
 from __future__ import annotations
 
