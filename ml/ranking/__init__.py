@@ -18,12 +18,16 @@ name is importable from ``ml.ranking`` itself, as before the split into ``items`
 """
 from __future__ import annotations
 
+from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommendations, inspiration_slots,
+                                    recommend_with_board)
 from ml.ranking.items import COMPLEMENTS, Filters, ItemInfo, ItemInfoSource, ItemTable
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
 from ml.ranking.queries import Recommendation, mmr, pairs_with, recommend, similar_to, vectors_of
 
 __all__ = [
+    "BlendedRecommendations",
     "COMPLEMENTS",
+    "DEFAULT_INSPIRATION_SHARE",
     "Filters",
     "ItemInfo",
     "ItemInfoSource",
@@ -32,10 +36,12 @@ __all__ = [
     "Recommendation",
     "add_noise",
     "build_profile",
+    "inspiration_slots",
     "kmeans",
     "mmr",
     "pairs_with",
     "recommend",
+    "recommend_with_board",
     "silhouette",
     "similar_to",
     "vectors_of",
