@@ -3,9 +3,11 @@
 Layout (``FORMAT_VERSION`` 2)::
 
     manifest.json      {"format", "version", "exported_at", "account", "counts", "garments", "outfits", "wears",
-                        "plans", "feedback"}; ids are this account's own and only link records inside the file
+                        "plans", "feedback", "mood_boards"}; ids are this account's own and only link records inside the file
     garments.json      version 1's file (the account and its garments), kept for readers of the old format
     images/<id>.jpg    each garment's photo exactly as stored (its SHA-256 is in the manifest)
+    boards/<id>.jpg    each mood-board photo as stored; the boards are the manifest's "mood_boards", apart from the
+                       garments (inspiration photos are not garments; restoring an export does not bring them back yet)
 
 Outfit covers are not exported: they are collages of the garments' photos, made again on restore. Likes and
 hides name shop items by their external id, which outlives the shop's own row ids across re-imports.
@@ -25,7 +27,7 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from recommender.models import Feedback
-from wardrobe.models import Garment, Outfit, Plan, Wear
+from wardrobe.models import BoardPhoto, Garment, MoodBoard, Outfit, Plan, Wear
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "account_export", "account_export_bytes", "account_export_response"]
 
@@ -70,6 +72,28 @@ def _garment_records(user: AbstractBaseUser, zf: zipfile.ZipFile) -> list[dict[s
             }
         )
     return records
+
+
+def _board_records(user: AbstractBaseUser, zf: zipfile.ZipFile) -> list[dict[str, Any]]:
+    boards = []
+    for board in MoodBoard.objects.filter(owner=user).order_by("id"):
+        photos = []
+        for photo in BoardPhoto.objects.filter(board=board, owner=user).defer("embedding").order_by("id"):
+            path = f"boards/{photo.pk}.jpg"
+            try:
+                with default_storage.open(photo.image.name, "rb") as fh:
+                    data = fh.read()
+            except (OSError, ValueError):
+                path, digest = "", ""
+            else:
+                zf.writestr(path, data, compress_type=zipfile.ZIP_STORED)
+                digest = hashlib.sha256(data).hexdigest()
+            photos.append({
+                "id": photo.pk, "source": photo.source, "caption": photo.caption, "shop_item_id": photo.shop_item_id,
+                "garment": photo.garment_id, "created_at": _iso(photo.created_at), "image": path, "photo_sha256": digest,
+            })
+        boards.append({"id": board.pk, "name": board.name, "created_at": _iso(board.created_at), "photos": photos})
+    return boards
 
 
 def _outfit_records(user: AbstractBaseUser) -> list[dict[str, Any]]:
@@ -132,9 +156,11 @@ def account_export(*, user: AbstractBaseUser, out: IO[bytes]) -> dict[str, int]:
             "wears": _wear_records(user),
             "plans": _plan_records(user),
             "feedback": _feedback_records(user),
+            "mood_boards": _board_records(user, zf),
         }
         counts = {key: len(records) for key, records in sections.items()}
         counts["photos"] = sum(1 for g in garments if g["image"])
+        counts["board_photos"] = sum(len(b["photos"]) for b in sections["mood_boards"])
         account = {"username": user.get_username(), "email": getattr(user, "email", "")}
         manifest = {
             "format": FORMAT, "version": FORMAT_VERSION, "exported_at": timezone.now().isoformat(),

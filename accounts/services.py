@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from wardrobe.models import MoodBoard
+from wardrobe.moodboards import board_delete
 from wardrobe.services import garment_delete_all
 
 
@@ -40,8 +42,10 @@ def user_api_token(*, user: AbstractBaseUser) -> str:
 
 @transaction.atomic
 def account_delete(*, user: AbstractBaseUser) -> int:
-    """Delete the user, their garments and (after commit) every stored photo and thumbnail. Returns how many
-    garments went."""
+    """Delete the user, their garments, mood boards and (after commit) every stored photo and thumbnail. Returns how
+    many garments went."""
     deleted = garment_delete_all(owner=user)
+    for board in MoodBoard.objects.filter(owner=user):
+        board_delete(board=board)
     user.delete()
     return deleted

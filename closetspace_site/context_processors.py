@@ -13,6 +13,7 @@ NAV_ROUTES = {
     "upload": "wardrobe:garment-upload",
     "login": "login", "signup": "signup",
     "outfits": "wardrobe:outfit-list", "calendar": "wardrobe:calendar", "insights": "wardrobe:insights",
+    "boards": "wardrobe:board-list",
 }
 
 

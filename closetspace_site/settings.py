@@ -227,6 +227,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # Embedding jobs (wardrobe.tasks, recommender.tasks) run on their own queue so GPU workers can take only them.
 CELERY_TASK_ROUTES = {
     "wardrobe.tasks.embed_garment": {"queue": "embedding"},
+    "wardrobe.tasks.embed_board_photo": {"queue": "embedding"},
     "recommender.tasks.embed_items": {"queue": "embedding"},
 }
 EMBEDDING_TASK_SOFT_TIME_LIMIT = env.int("EMBEDDING_TASK_SOFT_TIME_LIMIT", default=240)

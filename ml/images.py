@@ -127,3 +127,69 @@ def gpu_square_resize(images: Sequence[torch.Tensor], size: int) -> torch.Tensor
         top, left = (size - new_h) // 2, (size - new_w) // 2
         batch[i, :, top : top + new_h, left : left + new_w] = resized[0].round().clamp_(0, 255).to(torch.uint8)
     return batch
+
+
+MIN_BOX_SIDE = 0.04  # of the photo's side: a smaller frame holds too few pixels to say what it shows
+
+
+class BoxError(ValueError):
+    """A crop box that is not a frame inside the photo; str() says why, for the caller."""
+
+
+class Box:
+    """A frame on a photo as fractions of its width and height: ``x, y`` its top-left corner, ``w, h`` its size.
+
+    Fractions, not pixels, so a frame drawn on a scaled-down preview means the same region of the stored photo.
+    A frame running past an edge is clipped to the photo; one that is too small, empty or outside it is refused."""
+
+    __slots__ = ("x", "y", "w", "h")
+
+    def __init__(self, x: float, y: float, w: float, h: float) -> None:
+        try:
+            values = [float(v) for v in (x, y, w, h)]
+        except (TypeError, ValueError) as exc:
+            raise BoxError("x, y, w and h must be numbers between 0 and 1") from exc
+        if not all(np.isfinite(values)):
+            raise BoxError("x, y, w and h must be numbers between 0 and 1")
+        x0, y0 = max(0.0, values[0]), max(0.0, values[1])
+        x1, y1 = min(1.0, values[0] + values[2]), min(1.0, values[1] + values[3])
+        if x1 - x0 < MIN_BOX_SIDE or y1 - y0 < MIN_BOX_SIDE:
+            raise BoxError(
+                f"the frame must lie on the photo and be at least {MIN_BOX_SIDE:.0%} of its width and height"
+            )
+        self.x, self.y, self.w, self.h = x0, y0, x1 - x0, y1 - y0
+
+    def __repr__(self) -> str:
+        return f"Box(x={self.x:.3f}, y={self.y:.3f}, w={self.w:.3f}, h={self.h:.3f})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Box) and self.as_tuple() == other.as_tuple()
+
+    def __hash__(self) -> int:
+        return hash(self.as_tuple())
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.x, self.y, self.w, self.h)
+
+    @property
+    def is_whole(self) -> bool:
+        return self.w >= 0.999 and self.h >= 0.999
+
+    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) in pixels of a ``width`` x ``height`` photo, at least one pixel each way."""
+        left, top = int(round(self.x * width)), int(round(self.y * height))
+        right = max(left + 1, min(width, int(round((self.x + self.w) * width))))
+        bottom = max(top + 1, min(height, int(round((self.y + self.h) * height))))
+        return left, top, right, bottom
+
+
+def crop_to_box(source: ImageSource, box: Box, *, quality: int = 92) -> bytes:
+    """The region ``box`` of an (upright) photo as JPEG bytes, for embedding one garment of a photo that shows
+    several. The whole photo's bytes come back unchanged when the box covers all of it."""
+    if box.is_whole and isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    image = load_image(source)
+    region = image.crop(box.pixels(*image.size))
+    out = io.BytesIO()
+    region.save(out, format="JPEG", quality=quality)
+    return out.getvalue()

@@ -155,11 +155,48 @@ def _reasons(piece: Piece, chosen: Sequence[Piece], occasion: str, season: str) 
 
 
 def _wanted_slots(anchor: Piece, season: str) -> list[str]:
-    slots = [BOTTOM] if not anchor.one_piece and anchor.slot == TOP else []
-    if season in COLD_SEASONS:
+    """The slots an outfit around ``anchor`` fills: the clothes it lacks (a top wants a bottom, a bottom a top, a
+    dress nothing, shoes or a bag or an accessory both), outerwear in autumn and winter, then shoes, bag and
+    accessory, never the anchor's own slot."""
+    if anchor.one_piece:
+        slots = []
+    elif anchor.slot == TOP:
+        slots = [BOTTOM]
+    elif anchor.slot == BOTTOM:
+        slots = [TOP]
+    else:
+        slots = [TOP, BOTTOM]
+    if season in COLD_SEASONS and anchor.slot != OUTERWEAR:
         slots.append(OUTERWEAR)
-    slots += [SHOES, BAG, ACCESSORIES]
+    slots += [s for s in (SHOES, BAG, ACCESSORIES) if s != anchor.slot]
     return slots
+
+
+def complete_outfit(
+    anchor: Piece, pieces: Sequence[Piece], *, occasion: str = "", season: str = ""
+) -> Suggestion:
+    """The outfit around ``anchor`` from ``pieces`` (the anchor need not be one of them: a shop item, a region of a
+    photo): slot by slot (``_wanted_slots``) the piece that raises the score most; bag and accessory join only
+    when they help. Pieces made for another occasion or season are not used. The anchor is the first pick."""
+    usable = [p for p in pieces if p.id != anchor.id and occasion_fit(p, occasion) > 0 and season_fit(p, season) > 0]
+    by_slot: dict[str, list[Piece]] = {}
+    for p in usable:
+        by_slot.setdefault(p.slot, []).append(p)
+    chosen = [anchor]
+    picks = [Pick(anchor, _reasons(anchor, [], occasion, season))]
+    for slot in _wanted_slots(anchor, season):
+        if slot == TOP and any(p.one_piece for p in chosen):
+            continue  # a dress picked for the bottom slot needs no top
+        options = [p for p in by_slot.get(slot, []) if not (slot == BOTTOM and p.one_piece and anchor.slot == TOP)]
+        if not options:
+            continue
+        best = max(options, key=lambda p: (outfit_score([*chosen, p], occasion=occasion, season=season), -p.id))
+        if slot in (BAG, ACCESSORIES) and outfit_score([*chosen, best], occasion=occasion, season=season) < outfit_score(chosen, occasion=occasion, season=season):
+            continue  # optional slots only join when they help
+        picks.append(Pick(best, _reasons(best, chosen, occasion, season)))
+        chosen.append(best)
+    picks.sort(key=lambda pk: SLOT_ORDER.index(pk.piece.slot) if pk.piece.slot in SLOT_ORDER else len(SLOT_ORDER))
+    return Suggestion(picks=picks, score=outfit_score(chosen, occasion=occasion, season=season))
 
 
 def assemble(
@@ -177,23 +214,11 @@ def assemble(
     anchors = by_slot[TOP] + [p for p in by_slot[BOTTOM] if p.one_piece]
     suggestions: list[Suggestion] = []
     for anchor in anchors:
-        chosen = [anchor]
-        picks = [Pick(anchor, _reasons(anchor, [], occasion, season))]
-        for slot in _wanted_slots(anchor, season):
-            options = [p for p in by_slot.get(slot, []) if not (slot == BOTTOM and p.one_piece)]
-            if not options:
-                continue
-            best = max(options, key=lambda p: (outfit_score([*chosen, p], occasion=occasion, season=season), -p.id))
-            if slot in (BAG, ACCESSORIES) and outfit_score([*chosen, best], occasion=occasion, season=season) < outfit_score(chosen, occasion=occasion, season=season):
-                continue  # optional slots only join when they help
-            picks.append(Pick(best, _reasons(best, chosen, occasion, season)))
-            chosen.append(best)
-        if len(chosen) < 2 and not anchor.one_piece:
+        outfit = complete_outfit(anchor, usable, occasion=occasion, season=season)
+        if len(outfit.picks) < 2 and not anchor.one_piece:
             continue
-        score = outfit_score(chosen, occasion=occasion, season=season)
-        if score >= min_fit:
-            picks.sort(key=lambda pk: SLOT_ORDER.index(pk.piece.slot) if pk.piece.slot in SLOT_ORDER else len(SLOT_ORDER))
-            suggestions.append(Suggestion(picks=picks, score=score))
+        if outfit.score >= min_fit:
+            suggestions.append(outfit)
     suggestions.sort(key=lambda s: (-s.score, s.ids))
     unique: list[Suggestion] = []
     seen: set[frozenset[int]] = set()

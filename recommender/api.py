@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -12,15 +13,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ml.images import Box, BoxError, ImageLoadError
 from recommender import selectors
 from recommender.autotag import suggest_for_garment, suggestion_pending
 from recommender.forms import GENDER_CHOICES, SIZE_CHOICES
 from recommender.models import Feedback, InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
+from recommender.services.moodboard import pin_shop_item
+from wardrobe import moodboards
+from wardrobe.board_api import BoardPhotoOutputSerializer, own_board
+from wardrobe.embedding import read_stored_file
 from wardrobe import taxonomy
 from wardrobe.http import url_for_pk
 from wardrobe.images import ImageRejected
-from wardrobe.models import Garment
+from wardrobe.models import BoardPhoto, Garment
 from wardrobe.services import garment_create
 
 
@@ -59,13 +65,31 @@ class OwnedRefSerializer(serializers.Serializer):
         return _absolute(self.context["request"], url_for_pk("api-garment-thumbnail", garment.pk))
 
 
+class InspirationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    board_id = serializers.IntegerField()
+    label = serializers.CharField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_thumbnail_url(self, photo) -> str:
+        return _absolute(self.context["request"], url_for_pk("wardrobe:board-photo-image", photo.pk, "thumb"))
+
+
 class CardOutputSerializer(serializers.Serializer):
     item = ItemOutputSerializer()
     score = serializers.FloatField(help_text="Cosine similarity to the (noisy) profile centroid that found it.")
     because_you_own = OwnedRefSerializer(source="because", allow_null=True)
+    inspired_by = InspirationRefSerializer(
+        source="inspiration", allow_null=True,
+        help_text="For a card of the “From your mood board” group: the inspiration photo it comes from.",
+    )
+    group = serializers.SerializerMethodField(help_text="closet: from your closet's profile; board: from your mood boards.")
     cluster = serializers.IntegerField(help_text="Style cluster of the closet that found it.")
     explore = serializers.BooleanField(help_text="Drawn from further down the list, for discovery.")
     feedback = serializers.CharField(help_text="The caller's like, if any.")
+
+    def get_group(self, card) -> str:
+        return "board" if card.inspiration is not None else "closet"
 
 
 class ItemMatchSerializer(serializers.Serializer):
@@ -103,6 +127,10 @@ class RecommendationsApi(APIView):
     class QuerySerializer(FilterSerializer):
         seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
         k = serializers.IntegerField(required=False, min_value=1, max_value=100)
+        share = serializers.FloatField(
+            required=False, min_value=0, max_value=1,
+            help_text="Override the stored closet / mood-board mix for this list only.",
+        )
 
     @extend_schema_serializer(component_name="RecommendationPage")
     class OutputSerializer(serializers.Serializer):
@@ -114,6 +142,10 @@ class RecommendationsApi(APIView):
         seed = serializers.IntegerField(help_text="Pass it back to reproduce this list; pass another for a refresh.")
         results = CardOutputSerializer(many=True, source="cards")
         waiting_garment_ids = serializers.ListField(child=serializers.IntegerField(), source="waiting_ids")
+        inspiration_share = serializers.FloatField(
+            help_text="The closet / mood-board mix this list was made with (0: closet only, 1: boards only)."
+        )
+        board_photo_count = serializers.IntegerField(help_text="Analysed mood-board photos that shaped the list.")
 
     @extend_schema(
         operation_id="recommendations_list",
@@ -126,7 +158,7 @@ class RecommendationsApi(APIView):
         query.is_valid(raise_exception=True)
         page = selectors.recommendations_for(
             user=request.user, filters=query.to_filters(), seed=query.validated_data.get("seed"),
-            k=query.validated_data.get("k", settings.RECOMMENDER_PAGE_SIZE),
+            k=query.validated_data.get("k", settings.RECOMMENDER_PAGE_SIZE), share=query.validated_data.get("share"),
         )
         return Response(self.OutputSerializer(page, context={"request": request}).data)
 
@@ -163,9 +195,55 @@ class RecommendApi(APIView):
         ]})
 
 
+class StylePickSerializer(serializers.Serializer):
+    garment = OwnedRefSerializer()
+    slot = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RegionStylingSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="What the framed garment is taken for (the shop's vote).")
+    colour = serializers.CharField()
+    outfit = serializers.SerializerMethodField(help_text="Your own garments that complete an outfit around it.")
+    score = serializers.SerializerMethodField()
+    message = serializers.CharField()
+
+    def get_outfit(self, styling) -> list[dict]:
+        picks = styling.outfit.picks if styling.outfit is not None else []
+        return StylePickSerializer(picks, many=True, context=self.context).data
+
+    def get_score(self, styling) -> float | None:
+        return styling.outfit.score if styling.outfit is not None else None
+
+
+class BoxSerializer(serializers.Serializer):
+    """A frame on the photo as fractions of its width and height; all four or none (the whole photo)."""
+
+    x = serializers.FloatField(required=False, min_value=0, max_value=1)
+    y = serializers.FloatField(required=False, min_value=0, max_value=1)
+    w = serializers.FloatField(required=False, min_value=0, max_value=1)
+    h = serializers.FloatField(required=False, min_value=0, max_value=1)
+
+    def validate(self, data):
+        data = super().validate(data)
+        given = [data.get(k) for k in "xywh"]
+        if all(v is None for v in given):
+            data["box"] = None
+        elif any(v is None for v in given):
+            raise ValidationError({"non_field_errors": ["A frame needs all of x, y, w and h."]})
+        else:
+            try:
+                data["box"] = Box(*given)
+            except BoxError as exc:
+                raise ValidationError({"non_field_errors": [f"That frame cannot be searched: {exc}."]}) from None
+        return data
+
+
 class SimilarOutputSerializer(serializers.Serializer):
     items = ItemMatchSerializer(many=True)
     garments = GarmentMatchSerializer(many=True)
+    owned_alike = GarmentMatchSerializer(many=True, help_text="Closet matches close enough to say you own something like it.")
+    region = RegionStylingSerializer(allow_null=True, help_text="For a framed region: what it is and how to style it.")
     added_garment_id = serializers.SerializerMethodField()
     message = serializers.CharField()
 
@@ -177,17 +255,20 @@ class SimilarApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema_serializer(component_name="SimilarInput")
-    class InputSerializer(serializers.Serializer):
-        image = serializers.FileField(required=False, allow_empty_file=True, help_text="A photo to search with (not stored unless add_to_closet).")
+    class InputSerializer(BoxSerializer):
+        image = serializers.FileField(required=False, allow_empty_file=True, help_text="A photo to search with (not stored unless add_to_closet); x, y, w, h frame one garment of it.")
         item_id = serializers.IntegerField(required=False, min_value=1)
         garment_id = serializers.IntegerField(required=False, min_value=1, help_text="One of your own garments.")
         add_to_closet = serializers.BooleanField(required=False, default=False)
         k = serializers.IntegerField(required=False, min_value=1, max_value=50, default=12)
 
         def validate(self, data):
+            data = super().validate(data)
             given = [f for f in ("image", "item_id", "garment_id") if data.get(f) is not None]
             if len(given) != 1:
                 raise ValidationError({"non_field_errors": ["Send exactly one of image, item_id and garment_id."]})
+            if data["box"] is not None and data.get("image") is None:
+                raise ValidationError({"non_field_errors": ["A frame goes with an image; for a stored photo use /api/search/region/."]})
             return data
 
     @extend_schema(operation_id="similar_find", summary="Find similar items and garments", request=InputSerializer, responses=SimilarOutputSerializer)
@@ -197,7 +278,7 @@ class SimilarApi(APIView):
         d = data.validated_data
         try:
             if d.get("image") is not None:
-                result = selectors.similar_to_image(user=request.user, image=d["image"], k=d["k"])
+                result = selectors.similar_to_image(user=request.user, image=d["image"], k=d["k"], box=d["box"])
                 if d["add_to_closet"]:
                     result.added = garment_create(owner=request.user, image=d["image"], normalised=result.photo)
             else:
@@ -311,3 +392,82 @@ class FeedbackDetailApi(APIView):
         if not feedback_clear(user=request.user, item_id=item_id):
             raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RegionSearchApi(APIView):
+    """Crop to search on a stored photo: one of your mood-board photos or closet photos, and a frame on it."""
+
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema_serializer(component_name="RegionSearchInput")
+    class InputSerializer(BoxSerializer):
+        board_photo_id = serializers.IntegerField(required=False, min_value=1)
+        garment_id = serializers.IntegerField(required=False, min_value=1)
+        k = serializers.IntegerField(required=False, min_value=1, max_value=50, default=12)
+
+        def validate(self, data):
+            data = super().validate(data)
+            if (data.get("board_photo_id") is None) == (data.get("garment_id") is None):
+                raise ValidationError({"non_field_errors": ["Send exactly one of board_photo_id and garment_id."]})
+            if data["box"] is None:
+                data["box"] = Box(0, 0, 1, 1)
+            return data
+
+    @extend_schema(
+        operation_id="search_region", summary="Search by a region of a stored photo",
+        description="Similar shop items, what you already own like it, and what you own to style it with.",
+        request=InputSerializer, responses=SimilarOutputSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        try:
+            if d.get("board_photo_id") is not None:
+                name, exclude = moodboards.board_photo_get(user=request.user, pk=d["board_photo_id"]).image.name, None
+            else:
+                garment = Garment.objects.get(owner=request.user, pk=d["garment_id"])
+                name, exclude = garment.image.name, garment.pk
+        except (BoardPhoto.DoesNotExist, Garment.DoesNotExist):
+            raise Http404 from None
+        try:
+            result = selectors.similar_to_region(
+                user=request.user, photo=read_stored_file(name), box=d["box"], k=d["k"], exclude_garment=exclude
+            )
+        except ImageLoadError as exc:
+            raise Http404(f"The photo cannot be read: {exc}") from exc
+        except selectors.SimilarTimeout as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(SimilarOutputSerializer(result, context={"request": request}).data)
+
+
+class PinItemApi(APIView):
+    """Pin a shop item to a mood board (your most recent one, or a new one, when board_id is left out)."""
+
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema_serializer(component_name="PinItemInput")
+    class InputSerializer(serializers.Serializer):
+        item_id = serializers.IntegerField(min_value=1)
+        board_id = serializers.IntegerField(required=False, min_value=1)
+
+    @extend_schema(
+        operation_id="boards_pin_item", summary="Pin a shop item to a mood board", request=InputSerializer,
+        responses={201: BoardPhotoOutputSerializer, 200: BoardPhotoOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        board = own_board(request, data.validated_data["board_id"]) if data.validated_data.get("board_id") else None
+        try:
+            photo, created = pin_shop_item(user=request.user, item_id=data.validated_data["item_id"], board=board)
+        except InventoryItem.DoesNotExist:
+            raise Http404 from None
+        except ImageRejected as exc:
+            raise ValidationError({"item_id": [str(exc)]}) from exc
+        except DjangoValidationError as exc:
+            raise ValidationError({"non_field_errors": exc.messages}) from exc
+        return Response(
+            BoardPhotoOutputSerializer(photo, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

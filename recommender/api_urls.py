@@ -8,6 +8,8 @@ urlpatterns = [
     path("similar/", api.SimilarApi.as_view(), name="api-similar"),
     path("garments/<int:pk>/pairings/", api.PairingsApi.as_view(), name="api-garment-pairings"),
     path("garments/<int:pk>/suggestions/", api.GarmentSuggestionsApi.as_view(), name="api-garment-suggestions"),
+    path("search/region/", api.RegionSearchApi.as_view(), name="api-search-region"),
+    path("boards/pin-item/", api.PinItemApi.as_view(), name="api-board-pin-item"),
     path("feedback/", api.FeedbackApi.as_view(), name="api-feedback"),
     path("feedback/<int:item_id>/", api.FeedbackDetailApi.as_view(), name="api-feedback-detail"),
 ]

@@ -9,3 +9,23 @@ class RecommenderConfig(AppConfig):
         # Register the tasks in every process: jobs are queued by name (common.jobs), and in eager mode (no broker)
         # only a registered task runs; an unknown name would go to send_task and never run.
         from recommender import tasks  # noqa: F401
+
+        # For you caches what it reads of the mood boards; any change of a board photo or the slider drops it.
+        from django.db.models.signals import post_delete, post_save
+
+        from wardrobe.models import BoardPhoto, InspirationBlend
+
+        for model in (BoardPhoto, InspirationBlend):
+            post_save.connect(_forget_board_state, sender=model, dispatch_uid=f"board-state-{model.__name__}-save")
+            post_delete.connect(_forget_board_state, sender=model, dispatch_uid=f"board-state-{model.__name__}-delete")
+
+
+def _forget_board_state(sender, instance, **kwargs) -> None:  # noqa: ANN001 - Django's signal signature
+    from django.db import transaction
+
+    from recommender.selectors.for_you import forget_board_state
+
+    # Now (this process's next read) and again after the commit: a page read between the two would cache the state
+    # from before the change.
+    forget_board_state(instance.owner_id)
+    transaction.on_commit(lambda: forget_board_state(instance.owner_id))

@@ -63,10 +63,14 @@ def suggest_for_garment(*, garment: Garment, k: int = NEIGHBOURS) -> GarmentSugg
     """
     if garment.embedding_state != EmbeddingState.READY or not garment.embedding:
         return None
+    return suggest_for_vector(vector=from_blob(garment.embedding), model_version=garment.embedding_version, k=k)
+
+
+def suggest_for_vector(*, vector: np.ndarray, model_version: str, k: int = NEIGHBOURS) -> GarmentSuggestion | None:
+    """The same vote for any vector of ``model_version`` (a region of a photo, say); None without a matching index."""
     index = current_index()
-    if index is None or len(index) == 0 or garment.embedding_version != index.model_version:
+    if index is None or len(index) == 0 or model_version != index.model_version:
         return None
-    vector = from_blob(garment.embedding)
     if vector.shape[0] != index.dim or not np.any(vector):
         return None
     found = index.query(vector, k)

@@ -60,6 +60,7 @@ class CardView:
     because_name: str = ""
     because_url: str = ""
     because_thumbnail_url: str = ""
+    because_inspiration: bool = False  # the because is a mood-board photo ("Inspired by"), not an owned garment
 
 
 ITEM_CARD_CACHE_SIZE = 50_000  # rendered item parts kept per process before the cache starts over
@@ -115,17 +116,24 @@ def shop_card_html(
 
 def card_view(card: RecommendationCard) -> CardView:
     item = item_card(card.item)
-    because = card.because
+    because, photo = card.because, card.inspiration
+    marks: dict[str, object] = {}
+    if photo is not None:
+        marks = {
+            "because_name": photo.label,
+            "because_url": f'{url_for_pk("wardrobe:board-detail", photo.board_id)}#photo-{photo.pk}',
+            "because_thumbnail_url": url_for_pk("wardrobe:board-photo-image", photo.pk, "thumb"),
+            "because_inspiration": True,
+        }
+    elif because is not None:
+        marks = {
+            "because_name": because.name,
+            "because_url": url_for_pk("wardrobe:garment-detail", because.pk),
+            "because_thumbnail_url": url_for_pk("wardrobe:garment-image", because.pk, "thumb"),
+        }
     return CardView(
-        item_id=item.item_id,
-        media=item.media,
-        text=item.text,
-        links=item.links,
-        explore=card.explore,
-        liked=card.feedback == "like",
-        because_name=because.name if because is not None else "",
-        because_url=url_for_pk("wardrobe:garment-detail", because.pk) if because is not None else "",
-        because_thumbnail_url=url_for_pk("wardrobe:garment-image", because.pk, "thumb") if because is not None else "",
+        item_id=item.item_id, media=item.media, text=item.text, links=item.links, explore=card.explore,
+        liked=card.feedback == "like", **marks,  # type: ignore[arg-type]
     )
 
 
@@ -145,7 +153,9 @@ def for_you_content(
             "next_seed": next_seed,
             "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == taxonomy.UNISEX, g)),
             "cards": [views[id(c)] for c in page.cards],
-            "groups": [{"label": g.label, "cards": [views[id(c)] for c in g.cards]} for g in page.groups],
+            "groups": [
+                {"label": g.label, "board": g.board, "cards": [views[id(c)] for c in g.cards]} for g in page.groups
+            ],
             "feedback_url": url("recommender:feedback"),
             "next_url": request.get_full_path(),
             # Once per page: Jinja2's lazy csrf_input would mask a fresh token for every card.

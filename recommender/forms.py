@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ml.images import Box, BoxError
 from recommender.models import Feedback
 from recommender.selectors import RecommendationFilters
 from wardrobe import taxonomy
@@ -57,3 +58,35 @@ class SimilarUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"}),
     )
     add_to_closet = forms.BooleanField(required=False, label="Also add to my closet")
+
+
+class BoxForm(forms.Form):
+    """A frame around one garment of a photo, as fractions of its width and height (``ml.images.Box``). All four
+    empty: the whole photo."""
+
+    x = forms.FloatField(required=False, min_value=0, max_value=1)
+    y = forms.FloatField(required=False, min_value=0, max_value=1)
+    w = forms.FloatField(required=False, min_value=0, max_value=1)
+    h = forms.FloatField(required=False, min_value=0, max_value=1)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        values = [data.get(k) for k in "xywh"]
+        if all(v is None for v in values):
+            data["box"] = None
+        elif any(v is None for v in values):
+            raise forms.ValidationError("A frame needs all of x, y, w and h.")
+        else:
+            try:
+                data["box"] = Box(*values)
+            except BoxError as exc:
+                raise forms.ValidationError(f"That frame cannot be searched: {exc}.") from None
+        return data
+
+
+class SimilarRegionUploadForm(SimilarUploadForm, BoxForm):
+    """Find similar's upload with an optional frame drawn on the photo before it is sent."""
+
+
+class PinItemForm(forms.Form):
+    board = forms.IntegerField(required=False, min_value=1)

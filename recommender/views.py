@@ -5,15 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recommender import selectors
 from recommender.cards import for_you_content
-from recommender.forms import FeedbackForm, RecommendationFilterForm, SimilarUploadForm
+from recommender.forms import BoxForm, FeedbackForm, PinItemForm, RecommendationFilterForm, SimilarRegionUploadForm, SimilarUploadForm
 from recommender.models import InventoryItem
 from recommender.services.feedback import feedback_clear, feedback_set
+from recommender.services.moodboard import pin_shop_item
+from ml.images import ImageLoadError
+from wardrobe.board_views import own_board_or_404, own_board_photo_or_404
+from wardrobe.embedding import read_stored_file
 from wardrobe.http import own_garment_or_404, safe_next, stored_photo_response
 from wardrobe.images import ImageRejected
 from wardrobe.services import garment_create
@@ -69,7 +74,7 @@ def feedback(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def similar(request: HttpRequest) -> HttpResponse:
-    form = SimilarUploadForm(request.POST or None, request.FILES or None)
+    form = SimilarRegionUploadForm(request.POST or None, request.FILES or None)
     result = None
     status = 200
     if request.method == "POST":
@@ -77,7 +82,7 @@ def similar(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 photo = form.cleaned_data["photo"]
-                result = selectors.similar_to_image(user=request.user, image=photo)
+                result = selectors.similar_to_image(user=request.user, image=photo, box=form.cleaned_data["box"])
                 if form.cleaned_data["add_to_closet"]:
                     result.added = garment_create(owner=request.user, image=photo, normalised=result.photo)
                 status = 200
@@ -113,6 +118,74 @@ def similar_garment(request: HttpRequest, pk: int) -> HttpResponse:
 def style_this(request: HttpRequest, pk: int) -> HttpResponse:
     garment = own_garment_or_404(request, pk)
     return render(request, "recommender/style.html", {"garment": garment, "pairings": selectors.pairings_for(garment=garment)})
+
+
+@login_required
+@require_GET
+def search_board_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Crop to search on a mood-board photo: the frame comes as ?x=&y=&w=&h= (fractions); none yet: the tool."""
+    photo = own_board_photo_or_404(request, pk)
+    return _region_page(
+        request, photo_name=photo.image.name, image_url=photo.image_url, title=photo.label,
+        back_url=f"{photo.board.get_absolute_url()}#photo-{photo.pk}", back_label=photo.board.name,
+    )
+
+
+@login_required
+@require_GET
+def search_garment_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Crop to search on one of the user's closet photos (a photo showing several garments)."""
+    garment = own_garment_or_404(request, pk)
+    return _region_page(
+        request, photo_name=garment.image.name, image_url=garment.image_url, title=garment.name,
+        back_url=garment.get_absolute_url(), back_label=garment.name, exclude_garment=garment.pk,
+    )
+
+
+def _region_page(
+    request: HttpRequest, *, photo_name: str, image_url: str, title: str, back_url: str, back_label: str,
+    exclude_garment: int | None = None,
+) -> HttpResponse:
+    form = BoxForm(request.GET or None)
+    result, status, error = None, 200, ""
+    if request.GET:
+        if not form.is_valid():
+            status = 400
+        elif form.cleaned_data["box"] is not None:
+            try:
+                data = read_stored_file(photo_name)
+                result = selectors.similar_to_region(
+                    user=request.user, photo=data, box=form.cleaned_data["box"], exclude_garment=exclude_garment
+                )
+            except ImageLoadError as exc:
+                error, status = f"This photo cannot be read: {exc}", 404
+            except selectors.SimilarTimeout as exc:
+                error, status = str(exc), 503
+    context = {
+        "form": form, "result": result, "error": error, "image_url": image_url, "title": title,
+        "back_url": back_url, "back_label": back_label, "box": form.cleaned_data.get("box") if form.is_bound and form.is_valid() else None,
+    }
+    return render(request, "recommender/region_search.html", context, status=status)
+
+
+@login_required
+@require_POST
+def pin_item(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pin a shop item to one of the user's mood boards (their latest, or a new one, when none is named)."""
+    form = PinItemForm(request.POST)
+    board = None
+    if form.is_valid() and form.cleaned_data["board"]:
+        board = own_board_or_404(request, form.cleaned_data["board"])
+    try:
+        photo, created = pin_shop_item(user=request.user, item_id=pk, board=board)
+    except InventoryItem.DoesNotExist:
+        raise Http404("This item is no longer available.") from None
+    except (ImageRejected, ValidationError) as exc:
+        messages.error(request, str(exc) if isinstance(exc, ImageRejected) else " ".join(exc.messages))
+        return redirect(safe_next(request, "recommender:for-you"))
+    name = photo.board.name
+    messages.success(request, f"Pinned to “{name}”." if created else f"Already on “{name}”.")
+    return redirect(safe_next(request, photo.board.get_absolute_url()))
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wardrobe import api, closet_api, organising_api
+from wardrobe import api, board_api, closet_api, organising_api
 
 urlpatterns = [
     path("garments/", api.GarmentListApi.as_view(), name="api-garment-list"),
@@ -19,4 +19,10 @@ urlpatterns = [
     path("plans/<int:pk>/", closet_api.PlanDetailApi.as_view(), name="api-plan-detail"),
     path("calendar/", closet_api.CalendarApi.as_view(), name="api-calendar"),
     path("insights/", closet_api.InsightsApi.as_view(), name="api-insights"),
+    path("boards/", board_api.BoardListApi.as_view(), name="api-board-list"),
+    path("boards/<int:pk>/", board_api.BoardDetailApi.as_view(), name="api-board-detail"),
+    path("boards/<int:pk>/photos/", board_api.BoardPhotoListApi.as_view(), name="api-board-photo-list"),
+    path("board-photos/<int:pk>/", board_api.BoardPhotoDetailApi.as_view(), name="api-board-photo-detail"),
+    path("board-photos/<int:pk>/image/", board_api.BoardPhotoImageApi.as_view(), name="api-board-photo-image"),
+    path("inspiration/", board_api.InspirationBlendApi.as_view(), name="api-inspiration-blend"),
 ]

@@ -12,6 +12,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
+from typing import TypeVar
+
+import numpy as np
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -23,7 +26,9 @@ from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_ite
 from ml.images import ImageLoadError
 from ml.masks import photo_for_embedding
 from ml.vectors import to_blob
-from wardrobe.models import EmbeddingState, Garment
+from wardrobe.models import BoardPhoto, EmbeddingState, Garment
+
+EmbeddedRow = TypeVar("EmbeddedRow", Garment, BoardPhoto)
 
 logger = logging.getLogger(__name__)
 
@@ -137,60 +142,83 @@ def embed_garment(*, garment_id: int) -> Outcome:
     (storage or database hiccups) propagate so the task retries; permanent ones mark the garment failed. Logs one
     line per job: the id, the outcome and the seconds of each phase.
     """
+    return _embed_logged(Garment, garment_id, "embed_garment garment")
+
+
+def embed_board_photo(*, photo_id: int) -> Outcome:
+    """Embed one mood-board photo, as ``embed_garment`` does a garment (same states, retries and log line)."""
+    return _embed_logged(BoardPhoto, photo_id, "embed_board_photo photo")
+
+
+def _embed_logged(model: type[EmbeddedRow], pk: int, what: str) -> Outcome:
     timer = PhaseTimer()
     label = "error"  # a transient error propagates to the task's retry
     try:
-        outcome = _embed_garment(garment_id, timer)
+        outcome = _embed_row(model, pk, timer)
         label = outcome.value
     finally:
-        logger.info("embed_garment garment=%s outcome=%s %s", garment_id, label, timer)
+        logger.info("%s=%s outcome=%s %s", what, pk, label, timer)
     return outcome
 
 
-def _embed_garment(garment_id: int, timer: PhaseTimer) -> Outcome:
+def _row_vector(encoder: ItemEncoder, photo: bytes, row: Garment | BoardPhoto) -> np.ndarray:
+    """A garment reads its photo and its texts; a board photo its photo and its caption (a pinned item's words), or
+    the photo alone (text block zero) when it has none: it borrows its text from the shop when it is used."""
+    if isinstance(row, Garment):
+        return encoder.embed([photo], [garment_text(row)])[0]
+    if row.caption:
+        return encoder.embed([photo], [row.caption])[0]
+    return encoder.embed_images_only([photo])[0]
+
+
+def _embed_row(model: type[EmbeddedRow], pk: int, timer: PhaseTimer) -> Outcome:
     encoder = get_encoder()
     timer.lap("model")
     with transaction.atomic():
-        garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
-        if garment is None:
+        row = model.objects.select_for_update().filter(pk=pk).first()
+        if row is None:
             return Outcome.MISSING
-        if garment.embedding_state == EmbeddingState.READY and garment.embedding_version == encoder.version:
+        if row.embedding_state == EmbeddingState.READY and row.embedding_version == encoder.version:
             return Outcome.SKIPPED
-        if garment.embedding_state == EmbeddingState.READY:
-            garment.reset_embedding()
-        garment.mark_processing()
+        if row.embedding_state == EmbeddingState.READY:
+            row.reset_embedding()
+        row.mark_processing()
     timer.lap("lock")
     try:
-        with heartbeat(Garment, [garment_id]):
-            photo = read_stored_file(garment.image.name)
+        with heartbeat(model, [pk]):
+            photo = read_stored_file(row.image.name)
             timer.lap("read")
             # A closet photo's background (a bed, a floor) is not the garment: embed the cut-out on white, as the
             # catalogue photos are; the stored original is untouched.
             cutout = photo_for_embedding(photo)
             timer.lap("mask")
-            vector = encoder.embed([cutout], [garment_text(garment)])[0]
+            vector = _row_vector(encoder, cutout, row)
             timer.lap("embed")
     except PERMANENT_ERRORS as exc:
-        return _fail(garment_id, f"We could not analyse this photo: {exc}")
+        return _fail(model, pk, f"We could not analyse this photo: {exc}")
     with transaction.atomic():
-        garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
-        if garment is None or garment.embedding_state != EmbeddingState.PROCESSING:
+        row = model.objects.select_for_update().filter(pk=pk).first()
+        if row is None or row.embedding_state != EmbeddingState.PROCESSING:
             return Outcome.SUPERSEDED
-        garment.mark_ready(to_blob(vector), encoder.version)
+        row.mark_ready(to_blob(vector), encoder.version)
     timer.lap("store")
     return Outcome.READY
 
 
-def _fail(garment_id: int, message: str) -> Outcome:
+def _fail(model: type[EmbeddedRow], pk: int, message: str) -> Outcome:
     with transaction.atomic():
-        garment = Garment.objects.select_for_update().filter(pk=garment_id).first()
-        if garment is None or garment.embedding_state not in (EmbeddingState.PENDING, EmbeddingState.PROCESSING):
+        row = model.objects.select_for_update().filter(pk=pk).first()
+        if row is None or row.embedding_state not in (EmbeddingState.PENDING, EmbeddingState.PROCESSING):
             return Outcome.SUPERSEDED
-        garment.mark_failed(message)
-    logger.warning("garment %s embedding failed: %s", garment_id, message)
+        row.mark_failed(message)
+    logger.warning("%s %s embedding failed: %s", model._meta.verbose_name, pk, message)
     return Outcome.FAILED
 
 
 def embedding_gave_up(*, garment_id: int, error: str) -> None:
     """The task ran out of retries on a transient error: tell the user, who can retry."""
-    _fail(garment_id, f"Style analysis kept failing ({error}). Try again in a moment.")
+    _fail(Garment, garment_id, f"Style analysis kept failing ({error}). Try again in a moment.")
+
+
+def board_photo_embedding_gave_up(*, photo_id: int, error: str) -> None:
+    _fail(BoardPhoto, photo_id, f"Style analysis kept failing ({error}). Try again in a moment.")

@@ -141,3 +141,25 @@ class ClosetImportForm(forms.Form):
             if upload is not None and upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
                 self.add_error(key, f"The file is larger than {settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
         return data
+
+
+class BoardForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Board name", initial="My inspiration")
+
+
+class BoardPhotoUploadForm(forms.Form):
+    photos = MultipleFileField(
+        label="Inspiration photos",
+        help_text=f"A look you like, a street photo, a magazine page. {ACCEPTED_EXTENSIONS}.",
+        error_messages={"required": "Choose at least one photo to add."},
+    )
+
+
+class PinGarmentForm(forms.Form):
+    garment = forms.IntegerField(min_value=1)
+
+
+class BlendForm(forms.Form):
+    """The For you slider as a percentage: 0 = like my closet, 100 = like my inspiration."""
+
+    share = forms.IntegerField(min_value=0, max_value=100)

@@ -30,7 +30,6 @@ def own_garment_or_404(request: HttpRequest, pk: int) -> Garment:
         raise Http404("No such garment in your closet.") from None
 
 
-@functools.cache
 def safe_next(request: HttpRequest, default: str) -> str:
     """The form's ``next`` (POST, else GET) when it points back into this site, else ``default``: a redirect target
     taken from the request must never send the user to another host."""

@@ -298,3 +298,111 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.outfit}"
+
+
+class MoodBoard(models.Model):
+    """A named set of inspiration photos (BoardPhoto). Boards are not part of the closet: their photos never count
+    as garments, in the closet, its stats or its export's garment list."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mood_boards")
+    name = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated_at"], name="board_owner_recent")]
+        constraints = [models.CheckConstraint(condition=~models.Q(name=""), name="board_name_not_empty")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("wardrobe:board-detail", args=[self.pk])
+
+
+class BoardPhotoSource(models.TextChoices):
+    UPLOAD = "upload", "Uploaded photo"
+    SHOP = "shop", "Shop item"
+    GARMENT = "garment", "From your closet"
+
+
+class BoardPhoto(EmbeddedModel):
+    """One inspiration photo on a board: an upload, or a pinned shop item or garment (its photo copied, so the pin
+    outlives the item). Embedded by the same job machinery as garments (EmbeddedModel's states, retries, sweeper).
+
+    ``caption`` is the text the embedding reads: a pinned item's name, brand and category; empty for an upload, whose
+    vector is then photo-only and borrows its text from its nearest shop items when it is used (as a find-similar
+    photo does). ``owner`` repeats the board's owner so every read filters on one indexed column; the services keep
+    the two equal. ``shop_item_id`` is a plain number: the closet does not depend on the shop."""
+
+    board = models.ForeignKey(MoodBoard, on_delete=models.CASCADE, related_name="photos")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="board_photos")
+    image = models.ImageField(max_length=200)
+    thumbnail = models.ImageField(max_length=200)
+    image_width = models.PositiveIntegerField(default=0)
+    image_height = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=BoardPhotoSource.choices, default=BoardPhotoSource.UPLOAD)
+    shop_item_id = models.PositiveIntegerField(null=True, blank=True)
+    garment = models.ForeignKey(Garment, null=True, blank=True, on_delete=models.SET_NULL, related_name="board_pins")
+    caption = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "embedding_state"], name="board_photo_owner_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(embedding_state=EmbeddingState.READY) | models.Q(embedding__isnull=False),
+                name="board_photo_ready_has_embedding",
+            ),
+            models.UniqueConstraint(
+                fields=["board", "shop_item_id"], condition=models.Q(shop_item_id__isnull=False),
+                name="board_photo_unique_shop_item",
+            ),
+            models.UniqueConstraint(
+                fields=["board", "garment"], condition=models.Q(garment__isnull=False), name="board_photo_unique_garment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """What a card names it by: the pinned item's words, else "Inspiration photo of <date>"."""
+        if self.caption:
+            return self.caption if len(self.caption) <= 60 else self.caption[:59].rstrip() + "…"
+        return f"Inspiration photo of {self.created_at:%-d %b}" if self.created_at else "Inspiration photo"
+
+    @property
+    def image_url(self) -> str:
+        return reverse("wardrobe:board-photo-image", args=[self.pk, "full"])
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("wardrobe:board-photo-image", args=[self.pk, "thumb"])
+
+    @property
+    def stored_file_names(self) -> list[str]:
+        return [name for name in (self.image.name, self.thumbnail.name) if name]
+
+
+class InspirationBlend(models.Model):
+    """The user's For you slider, "more like my closet" (0) to "more like my inspiration" (1). No row: the default
+    (ml.ranking.DEFAULT_INSPIRATION_SHARE)."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="inspiration_blend"
+    )
+    share = models.FloatField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(share__gte=0) & models.Q(share__lte=1), name="blend_share_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.share:.2f}"

@@ -178,7 +178,8 @@ class OutfitSuggestion:
         return [p.garment.pk for p in self.picks]
 
 
-def _pieces(user: AbstractBaseUser) -> tuple[list[scoring.Piece], dict[int, Garment]]:
+def closet_pieces(user: AbstractBaseUser) -> tuple[list[scoring.Piece], dict[int, Garment]]:
+    """The user's unarchived garments as ``ml.outfits`` pieces, and the garments by pk."""
     garments = list(
         Garment.objects.filter(owner=user, archived_at__isnull=True).prefetch_related("tags")
     )
@@ -208,10 +209,22 @@ def outfit_suggestions(
 ) -> list[OutfitSuggestion]:
     """Outfits assembled from the user's own (unarchived) closet for an occasion and season, best first, each pick
     with its reasons. A garment's occasions are its occasion tags and the occasions of outfits it is in."""
-    pieces, garments = _pieces(user)
+    pieces, garments = closet_pieces(user)
     return [
         OutfitSuggestion(
             picks=[SuggestedPick(garments[p.piece.id], p.piece.slot, p.reasons) for p in s.picks], score=s.score
         )
         for s in scoring.assemble(pieces, occasion=occasion, season=season, limit=limit)
     ]
+
+
+def outfit_around(*, user: AbstractBaseUser, anchor: scoring.Piece, occasion: str = "", season: str = "") -> OutfitSuggestion | None:
+    """What the user owns that completes an outfit around ``anchor`` (a piece that is not theirs: a region of a
+    photo, a shop item; give it an id no garment has, e.g. -1). The anchor is left out of the picks; None when
+    nothing in the closet goes with it."""
+    pieces, garments = closet_pieces(user)
+    outfit = scoring.complete_outfit(anchor, pieces, occasion=occasion, season=season)
+    picks = [SuggestedPick(garments[p.piece.id], p.piece.slot, p.reasons) for p in outfit.picks if p.piece.id in garments]
+    if not picks:
+        return None
+    return OutfitSuggestion(picks=picks, score=outfit.score)

@@ -13,7 +13,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from wardrobe import embedding, services
+from wardrobe import embedding, moodboards, services
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,25 @@ def embed_garment(self, garment_id: int) -> str:
     return embedding.embed_garment(garment_id=garment_id).value
 
 
+class EmbedBoardPhotoTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001 - Celery's signature
+        photo_id = args[0] if args else kwargs.get("photo_id")
+        if photo_id is not None:
+            embedding.board_photo_embedding_gave_up(photo_id=photo_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(base=EmbedBoardPhotoTask, **EMBEDDING_TASK_OPTIONS)
+def embed_board_photo(self, photo_id: int) -> str:
+    return embedding.embed_board_photo(photo_id=photo_id).value
+
+
 @shared_task
 def requeue_stale_garments() -> int:
-    """Beat: queue again the garments whose job was lost (wardrobe.services.lost_job_ages says how old)."""
+    """Beat: queue again the garments and mood-board photos whose job was lost (wardrobe.services.lost_job_ages
+    says how old)."""
     pending, processing = services.lost_job_ages()
     count = services.requeue_stale_garments(pending_older_than=pending, processing_older_than=processing)
-    if count:
-        logger.info("re-queued %d garment embedding job(s) whose job was lost", count)
-    return count
+    photos = moodboards.requeue_stale_board_photos(pending_older_than=pending, processing_older_than=processing)
+    if count or photos:
+        logger.info("re-queued %d garment and %d board photo embedding job(s) whose job was lost", count, photos)
+    return count + photos

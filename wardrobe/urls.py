@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from wardrobe import live, log_views, organising_views, outfit_views, views
+from wardrobe import board_views, live, log_views, organising_views, outfit_views, views
 
 app_name = "wardrobe"
 urlpatterns = [
@@ -32,4 +32,17 @@ urlpatterns = [
     path("calendar/", log_views.calendar_month, name="calendar"),
     path("calendar/<str:day>/", log_views.calendar_day, name="calendar-day"),
     path("insights/", log_views.insights_page, name="insights"),
+    path("boards/", board_views.board_list, name="board-list"),
+    path("boards/blend/", board_views.inspiration_blend, name="inspiration-blend"),
+    path("boards/<int:pk>/", board_views.board_detail, name="board-detail"),
+    path("boards/<int:pk>/photos/", board_views.board_photo_add, name="board-photo-add"),
+    path("boards/<int:pk>/pin-garment/", board_views.board_pin_garment, name="board-pin-garment"),
+    path("boards/<int:pk>/rename/", board_views.board_rename, name="board-rename"),
+    path("boards/<int:pk>/delete/", board_views.board_delete, name="board-delete"),
+    path("boards/photos/<int:pk>/delete/", board_views.board_photo_delete, name="board-photo-delete"),
+    path("boards/photos/<int:pk>/retry/", board_views.board_photo_retry, name="board-photo-retry"),
+    re_path(
+        r"^boards/photos/(?P<pk>[0-9]+)/(?P<variant>full|thumb)\.jpg$", board_views.board_photo_image,
+        name="board-photo-image",
+    ),
 ]

@@ -29,18 +29,21 @@ from recommender.selectors.similar import (
     GarmentMatch,
     ItemMatch,
     Pairings,
+    RegionStyling,
     SimilarResult,
     SimilarTimeout,
     pairings_for,
     recommend_for_liked,
     similar_to_image,
     similar_to_item,
+    similar_to_region,
 )
 
 __all__ = [
-    "CARD_FIELDS", "ActiveIndex", "GarmentMatch", "IndexState", "ItemMatch", "Pairings", "RecommendationCard",
+    "CARD_FIELDS", "ActiveIndex", "GarmentMatch", "IndexState", "ItemMatch", "Pairings", "RecommendationCard", "RegionStyling",
     "RecommendationFilters", "RecommendationGroup", "RecommendationPage", "SimilarResult", "SimilarTimeout",
     "current_index", "current_index_and_stamp", "feedback_by_item", "forget_item_info", "forget_loaded_index",
     "hidden_ids", "index_state", "inventory_stamp", "item_info_for", "liked_items", "pairings_for",
     "recommend_for_liked", "recommendations_for", "similar_to_image", "similar_to_item",
+    "similar_to_region",
 ]

@@ -22,15 +22,18 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from ml.index import normalise
-from ml.ranking import Filters, Profile, Recommendation, build_profile, recommend, vectors_of
-from recommender.caching import content_get, content_set
+from ml.ranking import (DEFAULT_INSPIRATION_SHARE, Filters, Profile, Recommendation, build_profile,
+                        recommend_with_board, vectors_of)
+from ml.vectors import VectorLayout
+from recommender.caching import cache_delete, cache_get, cache_set, content_get, content_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item
 from recommender.selectors.index import ActiveIndex, current_index_and_stamp
 from recommender.selectors.items import ItemState, card_items, item_state, raw_index, vector_of
 from wardrobe import taxonomy
-from wardrobe.models import Garment
+from wardrobe.models import BoardPhoto, Garment
+from wardrobe.moodboards import ReadyPhoto, board_photo_vectors, inspiration_share, ready_board_photos
 
 # Categories a new user is shown first, one round-robin pass each, before uploading anything.
 ONBOARDING_CATEGORIES = (
@@ -77,12 +80,14 @@ class RecommendationCard:
     cluster: int = 0
     explore: bool = False
     feedback: str = ""  # the user's like/hide on this item, if any
+    inspiration: BoardPhoto | None = None  # for a "From your mood board" card: the board photo it comes from
 
 
 @dataclass(frozen=True)
 class RecommendationGroup:
     label: str
     cards: list[RecommendationCard]
+    board: bool = False  # the "From your mood board" group
 
 
 @dataclass
@@ -105,6 +110,8 @@ class RecommendationPage:
     # The genders admitted because the closet looks like one person's (recommender.closet_traits), when the user
     # chose no gender filter: e.g. {"Women", "Unisex"}; {"Unisex"} when the photos do not say whose they are.
     closet_genders: frozenset[str] | None = None
+    board_photo_count: int = 0  # analysed mood-board photos that shaped this list
+    inspiration_share: float = DEFAULT_INSPIRATION_SHARE  # the slider the list was made with
 
 
 # What For you reads of each garment: its state, the profile's cache key and the "because you own" line.
@@ -181,8 +188,90 @@ def _item_vectors(index: ActiveIndex, ids: Iterable[int]) -> np.ndarray | None:
     return vectors_of(raw_index(index), held) if held else None
 
 
+# Board photos go to the ranking in an id space of their own, apart from garments (-pk) and shop items (pk).
+BOARD_ID_OFFSET = 2**40
+BORROWED_TEXT_NEIGHBOURS = 10  # as a find-similar photo (recommender.selectors.similar)
+
+
+def _board_rank_id(pk: int) -> int:
+    return -(BOARD_ID_OFFSET + pk)
+
+
+def _board_pk(rank_id: int) -> int | None:
+    return -rank_id - BOARD_ID_OFFSET if rank_id <= -BOARD_ID_OFFSET else None
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """What For you needs to know of the user's mood boards on every page, cached (``board_state_key``) and dropped
+    whenever a board photo or the slider changes (recommender.apps connects the signals): so a user with or without
+    boards costs no query here on a refresh."""
+
+    photos: tuple[ReadyPhoto, ...]
+    share: float
+
+
+def board_state_key(owner_id: int) -> str:
+    return f"recs:boards:{owner_id}"
+
+
+def forget_board_state(owner_id: int) -> None:
+    cache_delete(board_state_key(owner_id))
+
+
+def _board_state(user: AbstractBaseUser) -> BoardState:
+    key = board_state_key(user.pk)
+    cached = cache_get(key)
+    if isinstance(cached, BoardState):
+        return cached
+    state = BoardState(photos=tuple(ready_board_photos(user=user)), share=inspiration_share(user=user))
+    cache_set(key, state, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    return state
+
+
+@dataclass(frozen=True)
+class _BoardProfile:
+    """The mood board's side of a list, cached like the closet's: photo pks, their vectors (photo-only ones completed
+    with the text of their nearest shop items) and their profile."""
+
+    photo_ids: list[int]
+    vectors: np.ndarray
+    profile: Profile
+
+
+def _board_profile(user: AbstractBaseUser, index: ActiveIndex, photos: Sequence[ReadyPhoto]) -> _BoardProfile | None:
+    state = repr((index.model_version, getattr(index.version, "pk", None), [(p.pk, p.embedding_updated_at) for p in photos]))
+    key = f"recs:board:{user.pk}:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
+    cached = content_get(key)
+    if isinstance(cached, _BoardProfile):
+        return cached
+    raw = raw_index(index)
+    layout = VectorLayout.from_version(index.model_version)
+    blobs = board_photo_vectors(user=user, pks=[p.pk for p in photos])
+    ids, rows = [], []
+    for photo in photos:
+        blob = blobs.get(photo.pk)
+        if blob is None or len(blob) != index.dim * 4:
+            continue
+        vector = vector_of(blob)
+        if not photo.has_text and layout is not None:  # an uploaded photo has no words: it borrows its neighbours'
+            near = [i for i, _ in raw.query(vector, min(BORROWED_TEXT_NEIGHBOURS, len(raw)))]
+            vector = layout.borrow_text(vector, vectors_of(raw, near) if near else np.zeros((0, index.dim), np.float32))
+        ids.append(photo.pk)
+        rows.append(vector)
+    if not rows:
+        return None
+    vectors = normalise(np.vstack(rows))
+    board = _BoardProfile(photo_ids=ids, vectors=vectors, profile=build_profile(vectors))
+    for shared in (board.vectors, board.profile.centroids):
+        shared.setflags(write=False)
+    content_set(key, board, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    return board
+
+
 def recommendations_for(
-    *, user: AbstractBaseUser, filters: RecommendationFilters | None = None, seed: int | None = None, k: int = 24
+    *, user: AbstractBaseUser, filters: RecommendationFilters | None = None, seed: int | None = None, k: int = 24,
+    share: float | None = None,
 ) -> RecommendationPage:
     """The For you list: near the user's closet profile, pulled toward likes and away from hides, never a hidden,
     retired or owned-duplicate item. ``seed`` reproduces a list exactly; None draws a new one (returned in the page).
@@ -208,35 +297,57 @@ def recommendations_for(
     ]
     state = item_state(index, stamp)
     info = state.info
-    if not ready:
+    boards = _board_state(user)
+    photos = [p for p in boards.photos if p.embedding_version == index.model_version]
+    page.inspiration_share = boards.share if share is None else min(1.0, max(0.0, float(share)))
+    closet = _closet_profile(user, index, ready, liked=liked, disliked=excluded, feedback=feedback) if ready else None
+    if closet is not None and not closet.owned_ids:  # embeddings were reset between the two reads
+        closet = None
+    board = _board_profile(user, index, photos) if photos else None
+    page.board_photo_count = len(board.photo_ids) if board is not None else 0
+    if closet is None and board is None:
         page.state = "embedding" if page.waiting_ids else "onboarding"
         page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
         return page
-    closet = _closet_profile(user, index, ready, liked=liked, disliked=excluded, feedback=feedback)
-    if not closet.owned_ids:  # embeddings were reset between the two reads
-        page.state = "embedding"
-        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
-        return page
     ml_filters = filters.to_ml(exclude_ids=[*excluded, *liked])
-    if not filters.gender:
+    if not filters.gender and ready:
         page.closet_genders = closet_gender_filter(user=user, index=index, ready=ready)
         if page.closet_genders:
             ml_filters = dataclasses.replace(ml_filters, genders=page.closet_genders)
-    recs = recommend(
+    blended = recommend_with_board(
         raw_index(index),
-        [-pk for pk in closet.owned_ids],
-        closet.owned_vectors,
+        [-pk for pk in closet.owned_ids] if closet is not None else [],
+        closet.owned_vectors if closet is not None else np.zeros((0, index.dim), dtype=np.float32),
+        [_board_rank_id(pk) for pk in board.photo_ids] if board is not None else [],
+        board.vectors if board is not None else np.zeros((0, index.dim), dtype=np.float32),
         k=k,
+        share=page.inspiration_share,
         item_info=info,
         filters=_active_only(ml_filters),
         sigma=settings.RECOMMENDER_NOISE_SIGMA,
         rng=np.random.default_rng(seed),
-        profile=closet.profile,
+        profile=closet.profile if closet is not None else None,
+        board_profile=board.profile if board is not None else None,
         overfetch=settings.RECOMMENDER_OVERFETCH,
     )
-    page.cards = _cards(recs, state=state, garments={g.pk: g for g in ready}, feedback=feedback)
-    page.groups = _groups(page.cards)
+    photo_rows = _board_photos_by_pk(user, blended.board)
+    closet_cards = _cards(blended.closet, state=state, garments={g.pk: g for g in ready}, feedback=feedback)
+    board_cards = _cards(blended.board, state=state, garments={}, feedback=feedback, photos=photo_rows)
+    page.cards = closet_cards + board_cards
+    page.groups = _groups(closet_cards)
+    if board_cards:
+        if closet_cards and not page.groups:
+            page.groups = [RecommendationGroup(label="From your closet", cards=closet_cards)]
+        page.groups.append(RecommendationGroup(label="From your mood board", cards=board_cards, board=True))
     return page
+
+
+def _board_photos_by_pk(user: AbstractBaseUser, recs: Sequence[Recommendation]) -> dict[int, BoardPhoto]:
+    """The board photos the board's cards name, in one query (none when there are no board cards)."""
+    pks = {_board_pk(r.because_owned_id) for r in recs if r.because_owned_id is not None} - {None}
+    if not pks:
+        return {}
+    return BoardPhoto.objects.filter(owner=user, pk__in=pks).only("id", "board_id", "caption", "created_at").in_bulk()
 
 
 def _active_only(filters: Filters) -> Filters:
@@ -248,23 +359,32 @@ def _active_only(filters: Filters) -> Filters:
 
 
 def _cards(
-    recs: Sequence[Recommendation], *, state: ItemState, garments: dict[int, Garment], feedback: dict[int, str]
+    recs: Sequence[Recommendation], *, state: ItemState, garments: dict[int, Garment], feedback: dict[int, str],
+    photos: dict[int, BoardPhoto] | None = None,
 ) -> list[RecommendationCard]:
     """Rows for the chosen items in one query; active ones only (an item retired since the metadata was read is
-    dropped here). ``garments``: the user's garments by pk, already read, for the "because you own" line."""
+    dropped here). ``garments``: the user's garments by pk, already read, for the "because you own" line;
+    ``photos``: the board photos by pk, for a board card's "inspired by" line."""
     items = card_items(state, [r.item_id for r in recs])
-    return [
-        RecommendationCard(
-            item=items[r.item_id],
-            score=r.score,
-            because=garments.get(-r.because_owned_id) if r.because_owned_id is not None else None,
-            cluster=r.cluster,
-            explore=r.explore,
-            feedback=feedback.get(r.item_id, ""),
+    photos = photos or {}
+    cards = []
+    for r in recs:
+        if r.item_id not in items:
+            continue
+        because = inspiration = None
+        if r.because_owned_id is not None:
+            board_pk = _board_pk(r.because_owned_id)
+            if board_pk is not None:
+                inspiration = photos.get(board_pk)
+            else:
+                because = garments.get(-r.because_owned_id)
+        cards.append(
+            RecommendationCard(
+                item=items[r.item_id], score=r.score, because=because, cluster=r.cluster, explore=r.explore,
+                feedback=feedback.get(r.item_id, ""), inspiration=inspiration,
+            )
         )
-        for r in recs
-        if r.item_id in items
-    ]
+    return cards
 
 
 def _groups(cards: list[RecommendationCard]) -> list[RecommendationGroup]:

@@ -16,8 +16,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from ml.index import normalise
+from ml.images import Box, crop_to_box
 from ml.masks import photo_for_embedding
+from ml.outfits import Piece
 from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_with, similar_to, vectors_of
+from recommender import autotag
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item, hidden_ids
 from recommender.selectors.for_you import RecommendationFilters
@@ -27,6 +30,7 @@ from wardrobe import taxonomy
 from wardrobe.embedding import get_encoder
 from wardrobe.images import NormalisedImage, normalise_image
 from wardrobe.models import Garment
+from wardrobe.outfits import OutfitSuggestion, outfit_around
 
 CLOSET_MATCHES = 8  # at most this many of the user's own garments in a find-similar answer
 
@@ -53,6 +57,7 @@ class SimilarResult:
     garments: list[GarmentMatch]
     added: Garment | None = None  # the upload, when the caller kept it in the closet
     message: str = ""  # why the inventory part is empty, when it is
+    region: RegionStyling | None = None  # for a framed region: what it is taken for and how to style it
     # An uploaded query photo, normalised (validated, upright, RGB): its thumbnail is shown back, and a caller that
     # keeps the photo hands it to garment_create as it is, so it is decoded once.
     photo: NormalisedImage | None = None
@@ -60,6 +65,11 @@ class SimilarResult:
     @property
     def query_thumbnail(self) -> bytes:
         return self.photo.thumbnail if self.photo is not None else b""
+
+    @property
+    def owned_alike(self) -> list[GarmentMatch]:
+        """The closet matches close enough to say "you already own something like this"."""
+        return [m for m in self.garments if m.score >= OWN_ALIKE]
 
 
 @dataclass
@@ -132,11 +142,25 @@ _embed_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="similar-embe
 BORROWED_TEXT_NEIGHBOURS = 10  # a photo query borrows the text of this many nearest shop items (the evaluation's k)
 
 
-def _embed_query(data: bytes) -> tuple[np.ndarray, str]:
+def _embed_query(data: bytes, box: Box | None = None) -> tuple[np.ndarray, str]:
     """The photo's image vector, of its garment cut out on white unless it is already on white (as the embedding job
-    does for closet photos: ``ml.masks.photo_for_embedding``), inside the caller's time budget."""
+    does for closet photos: ``ml.masks.photo_for_embedding``), inside the caller's time budget. ``box``: only that
+    region of the photo (one garment of a look that shows several)."""
+    if box is not None:
+        data = crop_to_box(data, box)
     encoder = get_encoder()
     return np.asarray(encoder.embed_images_only([photo_for_embedding(data)])[0], dtype=np.float32), encoder.version
+
+
+def _embed_within_budget(data: bytes, box: Box | None) -> tuple[np.ndarray, str]:
+    future = _embed_pool.submit(_embed_query, data, box)
+    try:
+        return future.result(timeout=settings.RECOMMENDER_SIMILAR_BUDGET_SECONDS)
+    except FutureTimeout:
+        future.cancel()
+        raise SimilarTimeout(
+            "Analysing the photo took too long; the site is busy. Please try again in a moment."
+        ) from None
 
 
 def _with_borrowed_text(vector: np.ndarray, version: str) -> np.ndarray:
@@ -150,27 +174,68 @@ def _with_borrowed_text(vector: np.ndarray, version: str) -> np.ndarray:
     return get_encoder().with_borrowed_text(vector, vectors_of(raw, near) if near else np.zeros((0, len(vector))))
 
 
-def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12) -> SimilarResult:
+def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12, box: Box | None = None) -> SimilarResult:
     """Top matches for an uploaded photo, from the inventory and from the user's closet.
 
     The photo goes through the closet's upload validation (same limits, same messages: raises ImageRejected) and
     is embedded in this request within RECOMMENDER_SIMILAR_BUDGET_SECONDS (else SimilarTimeout), its text block
-    borrowed from its nearest shop items. Nothing is written: ``result.photo`` is the normalised photo, for the
-    caller that keeps it (``garment_create(..., normalised=result.photo)``).
+    borrowed from its nearest shop items. ``box``: search only that region (the user framed one garment). Nothing is
+    written: ``result.photo`` is the normalised photo, for the caller that keeps it
+    (``garment_create(..., normalised=result.photo)``).
     """
     normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
-    future = _embed_pool.submit(_embed_query, normalised.full)
-    try:
-        vector, version = future.result(timeout=settings.RECOMMENDER_SIMILAR_BUDGET_SECONDS)
-    except FutureTimeout:
-        future.cancel()
-        raise SimilarTimeout(
-            "Analysing the photo took too long; the site is busy. Please try again in a moment."
-        ) from None
+    vector, version = _embed_within_budget(normalised.full, box)
     vector = _with_borrowed_text(vector, version)
     result = _similar_result(user, vector, version, k=k)
     result.photo = normalised
+    result.region = _region_styling(user, vector, version) if box is not None else None
     return result
+
+
+def similar_to_region(
+    *, user: AbstractBaseUser, photo: bytes, box: Box, k: int = 12, exclude_garment: int | None = None
+) -> SimilarResult:
+    """Matches for a region of a stored photo the user can see (a mood-board photo, a closet photo): similar shop
+    items, what they already own like it, and what they own to style it with (``result.region``). Embedded in the
+    request within the find-similar budget (else SimilarTimeout)."""
+    vector, version = _embed_within_budget(photo, box)
+    vector = _with_borrowed_text(vector, version)
+    result = _similar_result(user, vector, version, k=k, exclude_garment=exclude_garment)
+    result.region = _region_styling(user, vector, version)
+    return result
+
+
+OWN_ALIKE = 0.8  # cosine from which a closet garment counts as "something like this" you already own
+
+
+@dataclass
+class RegionStyling:
+    """What the framed garment is taken for (the shop's vote), and the user's own pieces that go with it."""
+
+    category: str
+    category_label: str
+    colour: str
+    outfit: OutfitSuggestion | None
+    message: str = ""
+
+
+def _region_styling(user: AbstractBaseUser, vector: np.ndarray, version: str) -> RegionStyling:
+    """The region as an outfit anchor (its category and colour voted by its nearest shop items, its vector for the
+    style term) completed from the user's closet by ``ml.outfits.complete_outfit``."""
+    guess = autotag.suggest_for_vector(vector=vector, model_version=version)
+    category = guess.category.value if guess is not None and guess.category is not None else taxonomy.OTHER
+    colour = guess.colour.value if guess is not None and guess.colour is not None else ""
+    anchor = Piece(
+        id=-1, name="this", slot=taxonomy.slot_for(category), colour=colour, vector=vector,
+        one_piece=category == taxonomy.DRESSES,
+    )
+    outfit = outfit_around(user=user, anchor=anchor)
+    styling = RegionStyling(
+        category=category, category_label=taxonomy.CATEGORY_LABELS.get(category, category), colour=colour, outfit=outfit,
+    )
+    if outfit is None:
+        styling.message = "Nothing in your closet goes with it yet: add the pieces you wear with it."
+    return styling
 
 
 def _similar_result(

@@ -93,7 +93,7 @@ def test_the_export_has_a_versioned_manifest_of_every_kind_and_the_photos(full_c
     raw = account_export_bytes(user=full_closet)
     m = manifest_of(raw)
     assert (m["format"], m["version"]) == ("closetspace-export", 2)
-    assert m["counts"] == {"garments": 4, "outfits": 2, "wears": 3, "plans": 1, "feedback": 2, "photos": 4}
+    assert m["counts"] == {"garments": 4, "outfits": 2, "wears": 3, "plans": 1, "feedback": 2, "photos": 4, "mood_boards": 0, "board_photos": 0}
     names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
     assert all(g["image"] in names for g in m["garments"])
 
