@@ -17,7 +17,7 @@ from ml.evaluate.configs import DEFAULT_CONFIGS
 from ml.evaluate.data import load_dataset
 from ml.evaluate.features import EmbeddingCache, PooledFeatures
 from ml.evaluate.ours import OursSettings
-from ml.evaluate.report import aggregate, markdown_table
+from ml.evaluate.report import aggregate, board_tables, markdown_table
 from ml.evaluate.scoring import run
 
 
@@ -53,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs.append(run(data, features, configs=configs, seed=seed, n_queries=args.queries,
                         n_wardrobes=args.wardrobes, min_persona_items=args.min_persona_items,
                         seed_input_size=args.input_size, ours_input_size=args.input_size))
-        tables.append(f"seed {seed}\n\n" + markdown_table(runs[-1]["configs"]))
+        tables.append(f"seed {seed}\n\n" + markdown_table(runs[-1]["configs"])
+                      + board_tables(runs[-1]["configs"]))
         print("\n" + tables[-1], flush=True)
         result = dict(runs[0])
         result["input_size"] = args.input_size
@@ -66,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result["spread"] = aggregate(runs)
         out.write_text(json.dumps(result, indent=2, default=float))  # after every seed: a long run keeps its part
     if len(runs) > 1:
-        tables.append(f"mean ± std over seeds {seeds}\n\n" + markdown_table(result["spread"]))
+        tables.append(f"mean ± std over seeds {seeds}\n\n" + markdown_table(result["spread"])
+                      + board_tables(result["spread"]))
         print("\n" + tables[-1], flush=True)
     out.with_suffix(".md").write_text("\n\n".join(tables) + "\n")
     print(f"\nwrote {out} and {out.with_suffix('.md')} in {result['total_s']:.0f} s", flush=True)

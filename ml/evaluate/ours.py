@@ -21,6 +21,7 @@ from ml.evaluate.methods import Method, top_k
 from ml.vectors import VectorLayout, borrowed_text, unit_rows
 
 if TYPE_CHECKING:
+    from ml.evaluate.moodboard import Board
     from ml.gender import GenderProbe
     from ml.ranking import ItemTable, Profile
 
@@ -73,6 +74,7 @@ class OursMethod(Method):
         self.index = ExactIndex(np.arange(len(self.x)), self.x, model_version="eval")
         self._closets: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, dict[str, Any], Profile]] = {}
         self._table: ItemTable | None = None
+        self._boards: dict[tuple[Any, ...], tuple[np.ndarray, Profile]] = {}
         self.probe: GenderProbe | None = None
         self.probe_s = 0.0
         self.closets_s = 0.0
@@ -235,17 +237,66 @@ class OursMethod(Method):
         return self._closets[key]
 
     def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
-        from ml.ranking import Filters, recommend
+        from ml.ranking import recommend
 
         items = list(wardrobe.items)
         vectors, tags, profile = self._closet(wardrobe, named)
-        filters, info = None, None
-        if self.s.tag_filter:
-            # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
-            usage = tags["usage"] if self.s.usage_filter else ""
-            filters = Filters(genders=tags["genders"], categories=frozenset({usage}) if usage else None)
-            info = self._item_table()
-        found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, sigma=self.s.sigma,
-                          rng=rng, mmr_lambda=self.s.mmr_lambda, max_clusters=self.s.max_clusters,
-                          exploration=self.s.exploration, profile=profile)
+        filters, info = self._filters_and_info(tags)
+        found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, rng=rng,
+                          profile=profile, **self._ranking_options())
+        return np.array([r.item_id for r in found], dtype=np.int64)
+
+    def _filters_and_info(self, tags: dict[str, Any], exclude: Sequence[int] = ()) -> tuple[Any, Any]:
+        """The closet's filters (gender, and usage when ``usage_filter``) and the item table they read."""
+        from ml.ranking import Filters
+
+        if not self.s.tag_filter:
+            return Filters(exclude_ids=frozenset(int(i) for i in exclude)), None
+        # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
+        usage = tags["usage"] if self.s.usage_filter else ""
+        return (Filters(genders=tags["genders"], categories=frozenset({usage}) if usage else None,
+                        exclude_ids=frozenset(int(i) for i in exclude)), self._item_table())
+
+    def _ranking_options(self) -> dict[str, Any]:
+        return {"sigma": self.s.sigma, "mmr_lambda": self.s.mmr_lambda, "max_clusters": self.s.max_clusters,
+                "exploration": self.s.exploration}
+
+    def _board(self, wardrobe: Wardrobe, board: Board) -> tuple[np.ndarray, Profile]:
+        """The board's photo-only vectors (text borrowed from shop items, never from the closet or the board) and
+        profile, as recommender.selectors.for_you builds them for a user's board."""
+        from ml.ranking import build_profile
+
+        cache_key = ("board", wardrobe.items, board.items)
+        if cache_key not in self._boards:
+            vectors = self.photo_vectors(board.items, exclude=list(board.items) + list(wardrobe.items))
+            self._boards[cache_key] = (vectors, build_profile(unit_rows(vectors)))
+        return self._boards[cache_key]
+
+    def recommend_with_board(self, wardrobe: Wardrobe, board: Board, *, share: float, k: int,
+                             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The photo-only closet's part and the board's part of ``ml.ranking.recommend_with_board`` at ``share``,
+        under the closet's filters; neither part shows a photo of the closet or of the board."""
+        from ml.ranking import recommend_with_board
+
+        vectors, tags, profile = self._closet(wardrobe, named=False)
+        board_vectors, board_profile = self._board(wardrobe, board)
+        filters, info = self._filters_and_info(tags, exclude=board.items + wardrobe.items)
+        blended = recommend_with_board(self.index, list(wardrobe.items), vectors, list(board.items), board_vectors,
+                                       k=k, share=share, filters=filters, item_info=info, profile=profile,
+                                       board_profile=board_profile, rng=rng, **self._ranking_options())
+        return (np.array([r.item_id for r in blended.closet], dtype=np.int64),
+                np.array([r.item_id for r in blended.board], dtype=np.int64))
+
+    def recommend_pooled(self, wardrobe: Wardrobe, board: Board, *, k: int, rng: np.random.Generator) -> np.ndarray:
+        """The naive blend the board task compares with: the board's photos added to the closet as garments."""
+        from ml.ranking import build_profile, recommend
+
+        vectors, tags, _ = self._closet(wardrobe, named=False)
+        board_vectors, _ = self._board(wardrobe, board)
+        pooled = np.concatenate([vectors, board_vectors])
+        filters, info = self._filters_and_info(tags, exclude=board.items)
+        found = recommend(self.index, list(wardrobe.items) + list(board.items), pooled, k=k, filters=filters,
+                          item_info=info, rng=rng, profile=build_profile(unit_rows(pooled),
+                                                                         max_clusters=self.s.max_clusters),
+                          **self._ranking_options())
         return np.array([r.item_id for r in found], dtype=np.int64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ml import metrics
+from ml.evaluate.moodboard import BOARD_SHARES, POOLED, key as board_key
 
 
 TABLE_COLUMNS = [
@@ -32,7 +33,7 @@ TABLE_COLUMNS = [
 ]
 
 
-def _fmt(value: float | dict[str, float] | None) -> str:
+def format_cell(value: float | dict[str, float] | None) -> str:
     if value is None:
         return "-"
     if isinstance(value, dict):
@@ -45,7 +46,7 @@ def markdown_table(configs: dict) -> str:
     names = list(configs)
     lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for section, key, label in TABLE_COLUMNS:
-        cells = [_fmt(configs[n].get(section, {}).get(key)) for n in names]
+        cells = [format_cell(configs[n].get(section, {}).get(key)) for n in names]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -64,3 +65,31 @@ def aggregate(runs: Sequence[dict]) -> dict:
                 if all(isinstance(v, (int, float)) for v in series):
                     out[name][section][key] = metrics.spread([float(v) for v in series])
     return out
+
+
+BOARD_TABLE_ROWS = [
+    ("board_palette", "board palette"),
+    ("closet_palette", "closet palette"),
+    ("board_part", "board part: board palette + persona"),
+    ("persona", "persona"),
+    ("gender_violations", "gender viol."),
+    ("board_recall", "board recall@20"),
+    ("closet_recall", "closet recall@20"),
+]
+
+
+def board_table(section: dict, *, shares: Sequence[float] = BOARD_SHARES) -> str:
+    """The mood-board task of one configuration: slider positions (and the pooled blend) as columns."""
+    columns: list[float | str] = [*shares, POOLED]
+    lines = ["| metric | " + " | ".join(f"share {c}" if not isinstance(c, str) else c for c in columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    for metric, label in BOARD_TABLE_ROWS:
+        lines.append(f"| {label} | " + " | ".join(format_cell(section.get(board_key(metric, c))) for c in columns)
+                     + " |")
+    return "\n".join(lines)
+
+
+def board_tables(configs: dict) -> str:
+    """A mood-board table per configuration that has the task, each under its name ("" when none has)."""
+    return "".join(f"\n\nmood board, {name}\n\n" + board_table(row["mood_board"])
+                   for name, row in configs.items() if row.get("mood_board"))

@@ -16,7 +16,8 @@ from ml.evaluate.data import (AUTOTAG_NEIGHBOURS, K_RECOMMEND, K_SIMILAR, Datase
                               sample_queries, sample_wardrobes)
 from ml.evaluate.features import PooledFeatures
 from ml.evaluate.methods import Method
-from ml.evaluate.ours import OursSettings
+from ml.evaluate.moodboard import Board, sample_boards, score_boards
+from ml.evaluate.ours import OursMethod, OursSettings
 
 
 def score_similar(data: Dataset, queries: np.ndarray, idx: np.ndarray, dist: np.ndarray) -> tuple[dict, dict]:
@@ -64,12 +65,16 @@ def score_wardrobes(data: Dataset, method: Method, wardrobes: Sequence[Wardrobe]
 
 
 def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *, queries: np.ndarray,
-                    wardrobes: Sequence[Wardrobe], seed: int, timing_queries: int = 100) -> dict:
+                    wardrobes: Sequence[Wardrobe], seed: int, timing_queries: int = 100,
+                    boards: Sequence[tuple[Wardrobe, Board]] = ()) -> dict:
+    """Every task's metrics and costs of one configuration; the mood-board task where the method blends boards
+    (``ours`` and its variants; the references have no board part)."""
     started = time.perf_counter()
     method = spec.build(data, features)
     evaluation_items = np.unique(np.concatenate(
         [np.asarray(queries, dtype=np.int64)]
-        + [np.asarray(w.items + w.heldout, dtype=np.int64) for w in wardrobes]))
+        + [np.asarray(w.items + w.heldout, dtype=np.int64) for w in wardrobes]
+        + [np.asarray(b.items + b.heldout, dtype=np.int64) for _, b in boards]))
     method.prepare(evaluation_items=evaluation_items, wardrobes=wardrobes)
     build_s = time.perf_counter() - started
     rng = np.random.default_rng([seed, 1])
@@ -85,6 +90,8 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
                             timings=recommend_ms)
     photo = score_wardrobes(data, method, wardrobes, named=False, rng=np.random.default_rng([seed, 3]),
                             timings=recommend_ms)
+    mood_board = (score_boards(data, method, boards, rng=np.random.default_rng([seed, 5]))
+                  if boards and isinstance(method, OursMethod) else None)
     calls = method.closet_calls()
     return {
         "description": spec.description,
@@ -93,6 +100,7 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
         "wardrobe_named": named,
         "wardrobe_photo_only": photo,
         "autotag": autotag,
+        **({"mood_board": mood_board} if mood_board is not None else {}),
         "cost": {
             "build_s": build_s,
             "probe_s": method.probe_s,
@@ -115,13 +123,16 @@ def run(data: Dataset, features: PooledFeatures, *, configs: Sequence[str], seed
     rng = np.random.default_rng(seed)
     queries = sample_queries(len(data), n=n_queries, rng=rng)
     wardrobes = sample_wardrobes(data, n=n_wardrobes, rng=rng, min_persona_items=min_persona_items)
+    boards = sample_boards(data, wardrobes, rng=np.random.default_rng([seed, 4]))  # its own stream: the other
+    # tasks' samples stay those of runs before the mood-board task
     result: dict[str, Any] = {"dataset": {**data.describe(), "queries": len(queries), "wardrobes": len(wardrobes),
+                          "mood_boards": len(boards),
                           "personas": [f"{g}/{u}" for g, u in personas(data, min_items=min_persona_items)]},
               "seed": seed, "configs": {}}
     for name in configs:
         print(f"[{name}] ...", file=sys.stderr, flush=True)
         result["configs"][name] = evaluate_config(specs[name], data, features, queries=queries,
-                                                  wardrobes=wardrobes, seed=seed)
+                                                  wardrobes=wardrobes, seed=seed, boards=boards)
     result["embedding_ms_per_item"] = dict(features.embed_ms_per_item)
     for name, row in result["configs"].items():
         row["cost"]["embed_s_per_1000"] = _embed_cost(name, features, seed_input_size,

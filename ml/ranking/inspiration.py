@@ -7,7 +7,8 @@ part of its own, so every card of that part names the photo it comes from and re
 ``share`` is the user's slider, "more like my closet" (0) to "more like my inspiration" (1): the board gets
 ``round(k * share)`` of the ``k`` slots and the closet the rest, so either end gives a closet-only or a board-only
 list. A closet with no board (or a board with no closet) gets every slot. The default is the share measured in
-docs/evaluation.md ("Mood board").
+docs/evaluation.md ("Mood board: the inspiration share"): the board pulls the list as far as pooling its photos
+into the closet would, without pooling's cost to the closet.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ml.ranking.profile import Profile
 from ml.ranking.queries import Recommendation, recommend
 from ml.index import VectorIndex
 
-DEFAULT_INSPIRATION_SHARE = 0.3
+DEFAULT_INSPIRATION_SHARE = 0.3  # python -m ml.evaluate ... --configs random,ours (the mood-board table)
 
 
 def inspiration_slots(k: int, share: float, *, has_closet: bool, has_board: bool) -> tuple[int, int]:
