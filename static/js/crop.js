@@ -106,12 +106,13 @@
 
     if (root.hasAttribute("data-crop-upload")) {
       var input = form.querySelector("input[type=file]");
+      var panel = root.closest("[data-crop-panel]") || root;  // the tool with its help and reset button
       if (input) input.addEventListener("change", function () {
         var file = input.files && input.files[0];
         box = null; write();
-        if (!file || !/^image\/(jpeg|png|webp)$/.test(file.type)) { root.hidden = true; return; }
+        if (!file || !/^image\/(jpeg|png|webp)$/.test(file.type)) { panel.hidden = true; return; }
         img.src = URL.createObjectURL(file);
-        root.hidden = false;
+        panel.hidden = false;
       });
     }
     box = read();

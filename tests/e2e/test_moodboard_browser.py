@@ -46,7 +46,8 @@ def _shoot(page, screenshot_dir: Path, name: str) -> None:
 
 def test_make_a_board_pin_upload_crop_search_and_see_it_on_for_you(page, shop_and_closet, screenshot_dir, tmp_path):
     _log_in(page)
-    page.click("nav >> text=Mood boards")
+    with page.expect_navigation():
+        page.click("nav >> text=Mood boards")
     assert page.locator("h2:has-text('No mood boards yet')").count() == 1
     page.fill("#id_name", "Weekend looks")
     page.click("button:has-text('Create board')")
@@ -103,10 +104,38 @@ def test_make_a_board_pin_upload_crop_search_and_see_it_on_for_you(page, shop_an
     board_cards = page.locator("[data-board-group] .rec-card")
     assert board_cards.count() >= 3
     assert "Inspired by" in board_cards.first.inner_text()
-    page.fill("#id_share", "100") if page.locator("#id_share").get_attribute("type") != "range" else page.locator("#id_share").evaluate("e => { e.value = 100; }")
+    page.locator("#id_share").evaluate("e => { e.value = 100; }")  # the slider to "more like my inspiration"
     with page.expect_navigation():
         page.click("form[data-blend] button")
     page.wait_for_selector("[data-board-group]")
     assert page.locator(".rec-card").count() == page.locator("[data-board-group] .rec-card").count()
     page.goto("/for-you/?seed=4")
     _shoot(page, screenshot_dir, "for-you-mood-board")
+
+
+def test_find_similar_searches_the_framed_part_of_an_upload(page, shop_and_closet, tmp_path):
+    _log_in(page)
+    page.goto("/similar/")
+    panel = page.locator("[data-crop-panel]")
+    assert panel.is_hidden()  # no photo chosen yet: no tool
+    page.set_input_files("#id_photo", str(_look(tmp_path)))
+    image = page.locator("[data-crop-image]")
+    image.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('[data-crop-image]').naturalWidth > 0")
+    box = image.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.02, box["y"] + box["height"] * 0.02)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.48, box["y"] + box["height"] * 0.98, steps=8)
+    page.mouse.up()
+    assert float(page.input_value("[data-crop-w]")) == pytest.approx(0.46, abs=0.03)
+    shade_inside_tool = page.evaluate("""() => {
+        const tool = document.querySelector('[data-crop]').getBoundingClientRect();
+        const help = document.querySelector('#crop-help').getBoundingClientRect();
+        return help.bottom <= tool.top && getComputedStyle(document.querySelector('[data-crop]')).overflow === 'hidden';
+    }""")
+    assert shade_inside_tool  # the frame's shade dims the photo, not the help text or the page
+    with page.expect_navigation():
+        page.click("button:has-text('Find similar')")
+    page.wait_for_selector(".rec-card")
+    titles = page.locator(".rec-card").all_inner_texts()[:4]
+    assert not any("shoe" in t.lower() for t in titles), titles  # the left half is the T-shirt
