@@ -117,6 +117,7 @@
     }
     box = read();
     show();
+    root.setAttribute("data-crop-ready", "");  // handlers attached (browser tests wait for it)
   }
 
   document.querySelectorAll("[data-crop]").forEach(setup);

@@ -76,9 +76,11 @@ def test_make_a_board_pin_upload_crop_search_and_see_it_on_for_you(page, shop_an
     _shoot(page, screenshot_dir, "mood-board")
 
     upload = BoardPhoto.objects.get(source="upload")
-    page.click(f"#photo-{upload.pk} >> text=Crop & search")
+    with page.expect_navigation():
+        page.click(f"#photo-{upload.pk} >> text=Crop & search")
+    page.wait_for_selector("[data-crop][data-crop-ready]")
+    page.wait_for_function("document.querySelector('[data-crop-image]').naturalWidth > 0")
     image = page.locator("[data-crop-image]")
-    image.wait_for(state="visible")
     box = image.bounding_box()
     # Drag a frame around the right half (the shoes).
     page.mouse.move(box["x"] + box["width"] * 0.52, box["y"] + box["height"] * 0.05)
@@ -99,7 +101,8 @@ def test_make_a_board_pin_upload_crop_search_and_see_it_on_for_you(page, shop_an
     assert "shoes" in page.locator("[data-results=style]").inner_text().lower()
     _shoot(page, screenshot_dir, "crop-search")
 
-    page.click("nav >> text=For you")
+    with page.expect_navigation():
+        page.click("nav >> text=For you")
     page.wait_for_selector("[data-board-group]")
     board_cards = page.locator("[data-board-group] .rec-card")
     assert board_cards.count() >= 3
@@ -121,6 +124,7 @@ def test_find_similar_searches_the_framed_part_of_an_upload(page, shop_and_close
     page.set_input_files("#id_photo", str(_look(tmp_path)))
     image = page.locator("[data-crop-image]")
     image.wait_for(state="visible")
+    page.wait_for_selector("[data-crop][data-crop-ready]", state="attached")
     page.wait_for_function("document.querySelector('[data-crop-image]').naturalWidth > 0")
     box = image.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.02, box["y"] + box["height"] * 0.02)
