@@ -154,7 +154,7 @@ def _reasons(piece: Piece, chosen: Sequence[Piece], occasion: str, season: str) 
     return reasons or ["fills the slot"]
 
 
-def _wanted_slots(anchor: Piece, season: str) -> list[str]:
+def wanted_slots(anchor: Piece, season: str) -> list[str]:
     """The slots an outfit around ``anchor`` fills: the clothes it lacks (a top wants a bottom, a bottom a top, a
     dress nothing, shoes or a bag or an accessory both), outerwear in autumn and winter, then shoes, bag and
     accessory, never the anchor's own slot."""
@@ -176,7 +176,7 @@ def complete_outfit(
     anchor: Piece, pieces: Sequence[Piece], *, occasion: str = "", season: str = ""
 ) -> Suggestion:
     """The outfit around ``anchor`` from ``pieces`` (the anchor need not be one of them: a shop item, a region of a
-    photo): slot by slot (``_wanted_slots``) the piece that raises the score most; bag and accessory join only
+    photo): slot by slot (``wanted_slots``) the piece that raises the score most; bag and accessory join only
     when they help. Pieces made for another occasion or season are not used. The anchor is the first pick."""
     usable = [p for p in pieces if p.id != anchor.id and occasion_fit(p, occasion) > 0 and season_fit(p, season) > 0]
     by_slot: dict[str, list[Piece]] = {}
@@ -184,7 +184,7 @@ def complete_outfit(
         by_slot.setdefault(p.slot, []).append(p)
     chosen = [anchor]
     picks = [Pick(anchor, _reasons(anchor, [], occasion, season))]
-    for slot in _wanted_slots(anchor, season):
+    for slot in wanted_slots(anchor, season):
         if slot == TOP and any(p.one_piece for p in chosen):
             continue  # a dress picked for the bottom slot needs no top
         options = [p for p in by_slot.get(slot, []) if not (slot == BOTTOM and p.one_piece and anchor.slot == TOP)]

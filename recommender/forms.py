@@ -26,6 +26,7 @@ class RecommendationFilterForm(forms.Form):
     max_price = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2, label="Max price")
     size = FixedChoiceField(required=False, choices=SIZE_CHOICES)
     gender = FixedChoiceField(required=False, choices=GENDER_CHOICES)
+    occasion = FixedChoiceField(required=False, choices=[("", "Any occasion"), *taxonomy.OCCASION_CHOICES])
     seed = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
 
     def clean(self):
@@ -43,6 +44,7 @@ class RecommendationFilterForm(forms.Form):
             max_price=data.get("max_price"),
             size=data.get("size") or "",
             gender=data.get("gender") or "",
+            occasion=data.get("occasion") or "",
         )
 
 

@@ -3,14 +3,16 @@
 The steps of :func:`recommend`, each stated with its maths in the module that owns it:
 
 1. **Profile** (``profile.build_profile``): the wardrobe's mean, or k centroids by seeded k-means when the closet
-   spans several styles (k by silhouette); likes pull the centroids, dislikes push them.
+   spans several styles (k by silhouette), or one centroid per category group when the caller passes each owned
+   item's group; likes pull the centroids, dislikes push them.
 2. **Noise** (``profile.add_noise``): each centroid moves by Gaussian noise of expected norm ``sigma`` before
    querying, so a refresh shows something new; a seeded generator reproduces a list exactly.
 3. **Over-fetch and filter** (``queries.recommend``, ``items.Filters`` / ``items.ItemTable``): ``k * overfetch``
    candidates per centroid, then category, price, size, gender, excluded and owned ids, from item metadata the
    caller passes as a mapping, a callable or an ItemTable (ml/ knows no database).
 4. **Near-duplicates** of owned items are dropped; 5. **maximal marginal relevance** picks the list, with an
-   ``exploration`` share from further down; 6. every result names the owned item it is closest to and its cluster.
+   ``exploration`` share from further down, each centroid filling its share of the slots (``slot_quotas``: the
+   closet's mix, a floor of one); 6. every result names the owned item it is closest to and its cluster.
 
 ``similar_to`` ("similar to this") and ``pairs_with`` ("pairs with this", round-robin over ``COMPLEMENTS``) query
 around one item. All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
@@ -22,7 +24,8 @@ from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommenda
                                     recommend_with_board)
 from ml.ranking.items import COMPLEMENTS, Filters, ItemInfo, ItemInfoSource, ItemTable
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
-from ml.ranking.queries import Recommendation, mmr, pairs_with, recommend, similar_to, vectors_of
+from ml.ranking.queries import (Recommendation, mmr, mmr_by_quota, pairs_with, recommend, similar_to, slot_quotas,
+                               vectors_of)
 
 __all__ = [
     "BlendedRecommendations",
@@ -39,10 +42,12 @@ __all__ = [
     "inspiration_slots",
     "kmeans",
     "mmr",
+    "mmr_by_quota",
     "pairs_with",
     "recommend",
     "recommend_with_board",
     "silhouette",
     "similar_to",
+    "slot_quotas",
     "vectors_of",
 ]

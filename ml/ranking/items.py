@@ -1,4 +1,5 @@
-"""What the filters know about an item, and the filters themselves: category, price range, sizes, gender, ids.
+"""What the filters know about an item, and the filters themselves: category, price range, sizes, gender, occasion
+(the inventory's usage: casual, formal, sports, ...), ids.
 
 A set constraint admits an item only when the item has the information it needs: no price under a price range, no
 sizes under a size filter, an unknown item under any constraint: it is left out rather than guessed in. ``None``
@@ -37,6 +38,7 @@ class ItemInfo:
     price: float | None = None
     sizes: frozenset[str] = frozenset()
     gender: str = ""
+    occasion: str = ""
 
 
 ItemInfoSource = Mapping[int, ItemInfo] | Callable[[int], ItemInfo | None] | None
@@ -53,6 +55,7 @@ class Filters:
     sizes: frozenset[str] | None = None
     genders: frozenset[str] | None = None
     exclude_ids: frozenset[int] = frozenset()
+    occasions: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
@@ -61,7 +64,8 @@ class Filters:
     @property
     def needs_info(self) -> bool:
         return any(
-            v is not None for v in (self.categories, self.min_price, self.max_price, self.sizes, self.genders)
+            v is not None
+            for v in (self.categories, self.min_price, self.max_price, self.sizes, self.genders, self.occasions)
         )
 
     def allows(self, item_id: int, info: ItemInfo | None) -> bool:
@@ -82,6 +86,8 @@ class Filters:
                 return False
         if self.sizes is not None and not (info.sizes & self.sizes):
             return False
+        if self.occasions is not None and info.occasion not in self.occasions:
+            return False
         return self.genders is None or info.gender in self.genders
 
 
@@ -99,6 +105,7 @@ class ItemTable:
         prices: Sequence[float | None],
         sizes: Sequence[Collection[str]],
         genders: Sequence[str],
+        occasions: Sequence[str] | None = None,
     ) -> None:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         order = np.argsort(ids, kind="stable")
@@ -107,6 +114,7 @@ class ItemTable:
             raise ValueError("item ids must be unique")
         self._categories, self._category = _codes(categories, order)
         self._genders, self._gender = _codes(genders, order)
+        self._occasions, self._occasion = _codes(occasions if occasions is not None else [""] * len(ids), order)
         self._price = np.array([np.nan if p is None else float(p) for p in prices], dtype=np.float64)[order]
         size_sets = [frozenset(sizes[i]) for i in order]
         self._sizes = sorted(set().union(*size_sets)) if size_sets else []
@@ -123,6 +131,7 @@ class ItemTable:
         return cls(
             keys, categories=[v.category for v in values], prices=[v.price for v in values],
             sizes=[v.sizes for v in values], genders=[v.gender for v in values],
+            occasions=[v.occasion for v in values],
         )
 
     def __len__(self) -> int:
@@ -153,6 +162,7 @@ class ItemTable:
             price=None if np.isnan(price) else float(price),
             sizes=self._size_sets[row],
             gender=self._genders[self._gender[row]],
+            occasion=self._occasions[self._occasion[row]],
         )
 
     __call__ = get
@@ -188,6 +198,8 @@ class ItemTable:
             keep &= self._size[rows][:, columns].any(axis=1) if columns else False
         if filters.genders is not None:
             keep &= _wanted(self._genders, filters.genders)[self._gender[rows]]
+        if filters.occasions is not None:
+            keep &= _wanted(self._occasions, filters.occasions)[self._occasion[rows]]
         return keep
 
 

@@ -7,6 +7,10 @@ so far, best inertia of ``n_init`` runs) when the closet spans several styles. k
 n // 3), and kept at 1 unless the best silhouette clears ``min_silhouette``. Liked vectors pull every centroid toward
 their mean and disliked ones push it away: ``c + alpha * mean(liked) - beta * mean(disliked)``, renormalised.
 
+With ``groups`` (a label per owned item, such as its category) naming two or more groups, each group gets a
+centroid of its own (its mean), so every part of the closet queries for itself instead of the largest style
+swallowing the rest; ``weights`` are then the groups' shares, which ``queries.recommend`` turns into slots.
+
 ``add_noise`` adds Gaussian noise of per-dimension standard deviation ``sigma / sqrt(d)``, so ``sigma`` is the
 expected norm of the noise and means the same at any dimension; a seeded generator reproduces a list exactly.
 """
@@ -26,6 +30,7 @@ class Profile:
     labels: np.ndarray  # (n_owned,) cluster of each owned item
     weights: np.ndarray  # (k,) share of the owned items in each cluster
     silhouette: float | None = None  # of the chosen clustering; None when k = 1
+    groups: tuple[str, ...] = ()  # the group each centroid stands for, when built from groups
 
     @property
     def k(self) -> int:
@@ -104,11 +109,13 @@ def build_profile(
     max_clusters: int = 5,
     min_silhouette: float = 0.2,
     seed: int = 0,
+    groups: Sequence[str] | None = None,
 ) -> Profile:
     """The wardrobe's centroids (see the module docstring). With no owned items, the liked items stand in.
 
     Clustering is seeded separately from the query noise, so a refresh keeps the same profile and only the noise
-    differs. Raises ValueError when there is nothing to build from.
+    differs. ``groups``, aligned with ``owned_vectors``: a centroid per group when there are two or more (see the
+    module docstring). Raises ValueError when there is nothing to build from.
     """
     owned = _rows(owned_vectors)
     liked = _rows(liked_vectors)
@@ -118,8 +125,16 @@ def build_profile(
         raise ValueError("a profile needs at least one owned or liked vector")
     base = normalise(base)
     centroids, labels, score = normalise(base.mean(axis=0, keepdims=True)), np.zeros(len(base), dtype=int), None
+    names: tuple[str, ...] = ()
+    if groups is not None and len(owned):
+        if len(groups) != len(owned):
+            raise ValueError(f"{len(groups)} group labels for {len(owned)} owned vectors")
+        names = tuple(dict.fromkeys(str(g) for g in groups))  # in order of first appearance
     top_k = min(max_clusters, len(base) // 3)
-    if top_k >= 2:
+    if len(names) >= 2:
+        labels = np.array([names.index(str(g)) for g in groups or ()], dtype=int)
+        centroids = normalise(np.stack([base[labels == j].mean(axis=0) for j in range(len(names))]))
+    elif top_k >= 2:
         rng = np.random.default_rng(seed)
         tries = {k: kmeans(base, k, rng=rng) for k in range(2, top_k + 1)}
         scored = {k: silhouette(base, labels_k) for k, (_, labels_k, _) in tries.items()}
@@ -132,7 +147,8 @@ def build_profile(
     if len(disliked):
         centroids = centroids - dislike_weight * normalise(disliked).mean(axis=0)
     weights = np.bincount(labels, minlength=len(centroids)) / len(labels)
-    return Profile(centroids=normalise(centroids), labels=labels, weights=weights, silhouette=score)
+    return Profile(centroids=normalise(centroids), labels=labels, weights=weights, silhouette=score,
+                   groups=names if len(names) >= 2 else ())
 
 
 def _rows(vectors: np.ndarray | Sequence | None) -> np.ndarray:

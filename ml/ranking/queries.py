@@ -51,6 +51,62 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, *, mmr_lambda: float
     return picked
 
 
+def slot_quotas(weights: np.ndarray, k: int, *, floor: int = 1) -> np.ndarray:
+    """Slots per centroid for a list of ``k``: in proportion to ``weights`` (largest remainder), then each centroid
+    below ``floor`` is raised to it (the larger ones first) with slots taken from the largest quota, while one is
+    above the floor. One centroid gets all ``k``."""
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    n = len(w)
+    if n == 0 or k <= 0:
+        return np.zeros(n, dtype=np.int64)
+    if w.sum() <= 0:
+        w = np.ones(n)
+    share = w / w.sum() * k
+    quotas = np.floor(share).astype(np.int64)
+    for j in np.argsort(-(share - quotas), kind="stable")[: k - int(quotas.sum())]:
+        quotas[j] += 1
+    for j in np.argsort(-w, kind="stable"):
+        while quotas[j] < floor:
+            donor = int(np.argmax(quotas))
+            if quotas[donor] <= floor:
+                return quotas
+            quotas[donor] -= 1
+            quotas[j] += 1
+    return quotas
+
+
+def mmr_by_quota(relevance: np.ndarray, vectors: np.ndarray, clusters: np.ndarray, quotas: np.ndarray, *,
+                 mmr_lambda: float) -> list[int]:
+    """Maximal marginal relevance with a quota per cluster: each next pick goes to the cluster furthest behind its
+    quota (ties: the larger quota), choosing that cluster's best gain; diversity counts against every pick so far.
+    A cluster that runs out of candidates leaves its slots to the others. One cluster is plain :func:`mmr`."""
+    n = len(relevance)
+    total = min(int(np.sum(quotas)), n)
+    if n == 0 or total <= 0:
+        return []
+    sims = vectors @ vectors.T
+    closest = np.zeros(n, dtype=np.float64)
+    available = np.ones(n, dtype=bool)
+    taken = np.zeros(len(quotas), dtype=np.int64)
+    picked: list[int] = []
+    while len(picked) < total:
+        open_ = [c for c in range(len(quotas))
+                 if taken[c] < quotas[c] and bool(np.any(available & (clusters == c)))]
+        if open_:
+            c = min(open_, key=lambda j: (taken[j] / quotas[j], -quotas[j], j))
+            pool = available & (clusters == c)
+        else:
+            pool = available
+        gain = mmr_lambda * relevance - (1 - mmr_lambda) * closest if picked else relevance.astype(np.float64)
+        gain = np.where(pool, gain, -np.inf)
+        j = int(np.argmax(gain))
+        picked.append(j)
+        available[j] = False
+        taken[clusters[j]] += 1
+        closest = np.maximum(closest, sims[j])
+    return picked
+
+
 def credit_owned(similarity: np.ndarray, *, cap: int) -> np.ndarray:
     """For each chosen item (rows of ``similarity``, its cosine to each owned item, in list order) the owned item
     named as its reason: the nearest one that has not yet been named ``cap`` times, so one garment cannot explain
@@ -166,6 +222,8 @@ def recommend(
     search_k: int | None = None,
     profile: Profile | None = None,
     max_credit_share: float = 0.25,
+    min_slots: int = 1,
+    centroid_slots: bool = True,
 ) -> list[Recommendation]:
     """Up to ``k`` items for the owner of ``owned_vectors`` (rows aligned with ``owned_ids``); see the module doc.
 
@@ -178,6 +236,9 @@ def recommend(
     An :class:`ItemTable` as ``item_info`` filters the candidates in a few array operations.
     ``max_credit_share``: no owned item is named as the reason for more than this share of the list (at least one
     card each); the rest are re-credited to their next-nearest owned item (see :func:`credit_owned`).
+    Slots: each centroid of the profile gets its share of the list (``profile.weights``, at least ``min_slots``,
+    :func:`slot_quotas`), so a closet of shoes, tops and a bag is answered with some of each, not twenty tops.
+    ``centroid_slots=False`` lets the centroids compete on relevance alone (the behaviour before slots).
     """
     if k <= 0:
         return []
@@ -230,8 +291,20 @@ def recommend(
         nearest_owned = np.asarray(owned_ids, dtype=np.int64)[to_owned.argmax(axis=1)] if len(ids) else None
     order = np.argsort(-relevance, kind="stable")
     n_explore = int(round(k * exploration)) if len(ids) > k else 0
-    head = order[: max(k, 2 * k)]  # MMR chooses among the best; exploration draws from beyond them
-    chosen = [int(head[p]) for p in mmr(relevance[head], vectors[head], k - n_explore, mmr_lambda=mmr_lambda)]
+    if centroid_slots:
+        quotas, slot_of = slot_quotas(profile.weights, k - n_explore, floor=min_slots), clusters
+    else:
+        quotas, slot_of = np.array([k - n_explore]), np.zeros(len(clusters), dtype=np.int64)
+    # MMR chooses among the best (per centroid: twice its quota); exploration draws from beyond them.
+    if len(quotas) > 1:
+        in_head = np.zeros(len(order), dtype=bool)
+        for c, quota in enumerate(quotas):
+            in_head[np.flatnonzero(slot_of[order] == c)[: 2 * int(quota)]] = True
+        head = order[in_head]
+    else:
+        head = order[: 2 * k]
+    chosen = [int(head[p]) for p in mmr_by_quota(relevance[head], vectors[head], slot_of[head], quotas,
+                                                  mmr_lambda=mmr_lambda)]
     taken = set(chosen)
     tail = [int(p) for p in order if int(p) not in taken]
     tail = tail[len(tail) // 4 :] if len(tail) > 4 * n_explore else tail  # "further down": skip the near misses

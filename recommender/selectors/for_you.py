@@ -22,7 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from ml.index import normalise
-from ml.ranking import (DEFAULT_INSPIRATION_SHARE, Filters, Profile, Recommendation, build_profile,
+from ml.ranking import (DEFAULT_INSPIRATION_SHARE, Filters, ItemTable, Profile, Recommendation, build_profile,
                         recommend_with_board, vectors_of)
 from ml.vectors import VectorLayout
 from recommender.caching import cache_delete, cache_get, cache_set, content_get, content_set
@@ -30,7 +30,7 @@ from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item
 from recommender.selectors.index import ActiveIndex, current_index_and_stamp
-from recommender.selectors.items import ItemState, card_items, item_state, raw_index, vector_of
+from recommender.selectors.items import ItemState, card_items, category_groups, item_state, raw_index, vector_of
 from wardrobe import taxonomy
 from wardrobe.models import BoardPhoto, Garment
 from wardrobe.moodboards import ReadyPhoto, board_photo_vectors, inspiration_share, ready_board_photos
@@ -51,6 +51,7 @@ class RecommendationFilters:
     max_price: Decimal | None = None
     size: str = ""
     gender: str = ""
+    occasion: str = ""  # one of taxonomy.OCCASIONS: the inventory's usage
 
     def to_ml(self, *, exclude_ids: Iterable[int] = ()) -> Filters:
         return Filters(
@@ -60,11 +61,13 @@ class RecommendationFilters:
             sizes=frozenset([self.size.upper()]) if self.size else None,
             genders=frozenset(_genders_for(self.gender)) if self.gender else None,
             exclude_ids=frozenset(int(i) for i in exclude_ids),
+            occasions=frozenset([self.occasion]) if self.occasion else None,
         )
 
     @property
     def active(self) -> bool:
-        return any((self.category, self.min_price is not None, self.max_price is not None, self.size, self.gender))
+        return any((self.category, self.min_price is not None, self.max_price is not None, self.size, self.gender,
+                    self.occasion))
 
 
 def _genders_for(gender: str) -> set[str]:
@@ -152,7 +155,8 @@ def _profile_key(user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Gar
     state = repr((
         index.model_version,
         getattr(index.version, "pk", None),
-        [(g.pk, g.embedding_version, g.embedding_updated_at and g.embedding_updated_at.isoformat()) for g in ready],
+        [(g.pk, g.category, g.embedding_version, g.embedding_updated_at and g.embedding_updated_at.isoformat())
+         for g in ready],
         sorted(feedback.items()),
     ))
     return f"recs:profile:{user.pk}:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
@@ -160,7 +164,7 @@ def _profile_key(user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Gar
 
 def _closet_profile(
     user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Garment], *, liked: Sequence[int], disliked: Sequence[int],
-    feedback: dict[int, str],
+    feedback: dict[int, str], info: ItemTable,
 ) -> _ClosetProfile:
     key = _profile_key(user, index, ready, feedback)
     cached = content_get(key)
@@ -173,8 +177,10 @@ def _closet_profile(
     )
     owned_ids = [pk for pk, _ in rows]
     owned = normalise(np.vstack([vector_of(b) for _, b in rows])) if rows else np.zeros((0, index.dim), dtype=np.float32)
+    category = {g.pk: g.category for g in ready}
     profile = build_profile(
         owned, liked_vectors=_item_vectors(index, liked), disliked_vectors=_item_vectors(index, disliked),
+        groups=category_groups(index, info, [category[pk] for pk in owned_ids], owned) if len(owned) else None,
     )
     for shared in (owned, profile.centroids):  # every later request of this process reads the same arrays
         shared.setflags(write=False)
@@ -300,7 +306,8 @@ def recommendations_for(
     boards = _board_state(user)
     photos = [p for p in boards.photos if p.embedding_version == index.model_version]
     page.inspiration_share = boards.share if share is None else min(1.0, max(0.0, float(share)))
-    closet = _closet_profile(user, index, ready, liked=liked, disliked=excluded, feedback=feedback) if ready else None
+    closet = (_closet_profile(user, index, ready, liked=liked, disliked=excluded, feedback=feedback, info=info)
+              if ready else None)
     if closet is not None and not closet.owned_ids:  # embeddings were reset between the two reads
         closet = None
     board = _board_profile(user, index, photos) if photos else None

@@ -1,6 +1,6 @@
 """The per-process item table and card rows, kept beside the mapped index.
 
-Item metadata for filters and pairings (category, price, sizes, gender) is read once per process and mapped index,
+Item metadata for filters and pairings (category, price, sizes, gender, occasion) is read once per process and mapped index,
 in one query, and kept beside the index: per-candidate queries would cost a round trip per candidate. The card rows
 (the columns a shop card shows) ride along while the inventory stamp holds.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,16 +19,17 @@ from ml.ranking import ItemTable
 from ml.vectors import from_blob
 from recommender.models import InventoryItem
 from recommender.selectors.index import ActiveIndex, inventory_stamp
+from wardrobe import taxonomy
 
 # The item columns a card shows (page and API): reading only these keeps a page's rows small (no vector, no import
 # fields). A field the API serializes but this list lacks would cost one query per card.
 CARD_FIELDS = (
     "id", "external_id", "name", "brand", "category", "gender", "price", "currency", "sizes", "product_url", "image",
-    "thumbnail", "is_active", "updated_at",
+    "thumbnail", "is_active", "updated_at", "usage",
 )
 # CARD_FIELDS in the model's field order, the order Model.from_db takes values in ("id" first).
 _CARD_COLUMNS = tuple(f.attname for f in InventoryItem._meta.concrete_fields if f.attname in CARD_FIELDS)
-_TABLE_COLUMNS = ("id", "category", "price", "sizes", "gender")  # what the ItemTable holds (filters)
+_TABLE_COLUMNS = ("id", "category", "price", "sizes", "gender", "usage")  # what the ItemTable holds (filters)
 _INFO_TTL = 300.0  # seconds item metadata is reused for an index that has not changed
 
 
@@ -72,18 +74,19 @@ def item_state(index: ActiveIndex, stamp: object = _UNREAD) -> ItemState:
         complete = active.count() <= CARD_ROW_CACHE_SIZE
         columns = _CARD_COLUMNS if complete else _TABLE_COLUMNS
         table_values = operator.itemgetter(*(columns.index(c) for c in _TABLE_COLUMNS))
-        ids, categories, prices, sizes, genders = [], [], [], [], []
+        ids, categories, prices, sizes, genders, occasions = [], [], [], [], [], []
         card_rows = {}
         for row in active.values_list(*columns).iterator(chunk_size=5000):
-            pk, category, price, item_sizes, gender = table_values(row)
+            pk, category, price, item_sizes, gender, usage = table_values(row)
             ids.append(pk)
             categories.append(category or "")
             prices.append(float(price) if price is not None else None)
             sizes.append(frozenset(str(x).upper() for x in (item_sizes or ())))
             genders.append(gender or "")
+            occasions.append(taxonomy.occasion_for(usage))
             if complete:
                 card_rows[pk] = row
-        info = ItemTable(ids, categories=categories, prices=prices, sizes=sizes, genders=genders)
+        info = ItemTable(ids, categories=categories, prices=prices, sizes=sizes, genders=genders, occasions=occasions)
         _info_cache = ItemState(
             index=index, loaded_at=time.monotonic(), info=info, stamp=stamp, card_rows=card_rows, complete=complete
         )
@@ -131,3 +134,21 @@ def raw_index(index: ActiveIndex):
 def vector_of(blob: bytes | memoryview) -> np.ndarray:
     """A stored ``<f4`` embedding as an array (read-only, no copy)."""
     return from_blob(blob)
+
+
+CATEGORY_NEIGHBOURS = 10  # shop items whose categories vote for a garment left "Other"
+
+
+def category_groups(index: ActiveIndex, info: ItemTable, categories: Sequence[str], vectors: np.ndarray) -> list[str]:
+    """Each garment's category as the recommender reads it: the user's, or for a garment left "Other" the category
+    most of its nearest shop items have (its auto-tag's vote). For you groups a closet by it (a centroid and a share
+    of the list per category) and Style this pairs by it."""
+    out = list(categories)
+    unknown = [i for i, c in enumerate(out) if not c or c == taxonomy.OTHER]
+    if unknown:
+        found = raw_index(index).query_batch(np.asarray(vectors)[unknown], CATEGORY_NEIGHBOURS)
+        for i, neighbours in zip(unknown, found):
+            votes = Counter(str(c) for c in info.categories_of([j for j, _ in neighbours]) if c)
+            if votes:
+                out[i] = votes.most_common(1)[0][0]
+    return out

@@ -16,6 +16,7 @@ def _infos(n=200, seed=0):
             price=None if j % 11 == 0 else float(rng.integers(5, 300)),
             sizes=frozenset(rng.choice(["XS", "S", "M", "L", "42"], size=int(rng.integers(0, 3)), replace=False)),
             gender=("Women", "Men", "Unisex", "")[j % 4],
+            occasion=("casual", "formal", "sports", "")[(j // 3) % 4],
         )
         for j in range(n)
     }
@@ -30,6 +31,8 @@ FILTERS = [
     Filters(sizes=frozenset({"M", "42"})),
     Filters(sizes=frozenset({"XXL"})),
     Filters(genders=frozenset({"Women", "Unisex"}), categories=frozenset({"tops"}), exclude_ids=frozenset({104})),
+    Filters(occasions=frozenset({"formal", "party"})),
+    Filters(occasions=frozenset({"sports"}), genders=frozenset({"Men", "Unisex"})),
 ]
 
 
@@ -74,3 +77,11 @@ def test_with_an_annoy_index_filtered_candidates_are_dropped_before_the_re_rank_
                      filters=filters, rng=np.random.default_rng(0))
     assert len(recs) == 8
     assert all(filters.allows(r.item_id, infos[r.item_id]) for r in recs)
+
+
+def test_an_occasion_filter_keeps_only_items_of_those_occasions():
+    infos = _infos()
+    table = ItemTable.from_infos(infos)
+    kept = np.array(list(infos))[table.allowed(np.array(list(infos)), Filters(occasions=frozenset({"formal"})))]
+    assert len(kept) and all(infos[int(i)].occasion == "formal" for i in kept)
+    assert table.get(int(kept[0])).occasion == "formal"

@@ -1,0 +1,91 @@
+"""ml.ranking: every part of the closet gets its share of the list (category groups, slot quotas)."""
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from ml.index import ExactIndex
+from ml.ranking import build_profile, mmr, mmr_by_quota, recommend, slot_quotas
+
+DIM = 24
+
+
+def _unit(x):
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+@pytest.fixture
+def shop():
+    """Three categories, each a style blob of its own; tops sit closest to the closet's overall mean."""
+    rng = np.random.default_rng(11)
+    centres = {"tops": rng.normal(size=DIM), "shoes": rng.normal(size=DIM), "bags": rng.normal(size=DIM)}
+    vectors, categories = [], []
+    for name, centre in centres.items():
+        vectors.append(_unit(centre * 2 + rng.normal(0, 0.6, size=(120, DIM))))
+        categories += [name] * 120
+    catalogue = np.concatenate(vectors)
+    ids = np.arange(1, len(catalogue) + 1)
+    return {"index": ExactIndex(ids, catalogue), "categories": dict(zip(ids.tolist(), categories)),
+            "centres": centres, "rng": rng}
+
+
+def _closet(shop, counts: dict[str, int]):
+    rng = shop["rng"]
+    vectors, groups = [], []
+    for name, n in counts.items():
+        vectors.append(_unit(shop["centres"][name] * 2 + rng.normal(0, 0.6, size=(n, DIM))))
+        groups += [name] * n
+    return np.concatenate(vectors), groups
+
+
+def test_quotas_follow_the_mix_with_a_floor_of_one():
+    assert slot_quotas(np.array([0.7, 0.2, 0.1]), 20).tolist() == [14, 4, 2]
+    assert slot_quotas(np.array([0.9, 0.05, 0.05]), 20).tolist() == [18, 1, 1]  # the floor: at least one each
+    assert slot_quotas(np.array([0.97, 0.01, 0.01, 0.01]), 3).tolist() == [1, 1, 1, 0]  # fewer slots than parts
+    assert slot_quotas(np.array([1.0]), 20).tolist() == [20]
+    assert sum(slot_quotas(np.array([0.3, 0.3, 0.4]), 17)) == 17
+
+
+def test_a_profile_gets_a_centroid_per_category_group():
+    vectors = _unit(np.random.default_rng(0).normal(size=(6, DIM)))
+    profile = build_profile(vectors, groups=["tops", "tops", "tops", "shoes", "shoes", "bags"])
+    assert profile.groups == ("tops", "shoes", "bags")
+    assert profile.weights.tolist() == pytest.approx([0.5, 1 / 3, 1 / 6])
+    assert np.allclose(profile.centroids[2], vectors[5], atol=1e-5)  # a group of one is that item
+
+
+def test_one_group_keeps_the_style_clustering():
+    vectors = _unit(np.random.default_rng(0).normal(size=(6, DIM)))
+    assert build_profile(vectors, groups=["tops"] * 6).groups == ()
+
+
+def test_group_labels_must_match_the_closet():
+    with pytest.raises(ValueError, match="3 group labels for 2 owned vectors"):
+        build_profile(_unit(np.ones((2, DIM))), groups=["a", "b", "c"])
+
+
+def test_one_quota_is_plain_mmr():
+    rng = np.random.default_rng(4)
+    vectors = _unit(rng.normal(size=(40, DIM)))
+    relevance = rng.uniform(size=40)
+    plain = mmr(relevance, vectors, 12, mmr_lambda=0.7)
+    assert mmr_by_quota(relevance, vectors, np.zeros(40, dtype=np.int64), np.array([12]), mmr_lambda=0.7) == plain
+
+
+def test_a_cluster_without_candidates_leaves_its_slots_to_the_others():
+    rng = np.random.default_rng(4)
+    vectors = _unit(rng.normal(size=(30, DIM)))
+    picked = mmr_by_quota(rng.uniform(size=30), vectors, np.zeros(30, dtype=np.int64), np.array([5, 5]),
+                          mmr_lambda=0.7)
+    assert len(picked) == 10
+
+
+def test_a_mixed_closet_gets_every_category_not_only_the_largest(shop):
+    owned, groups = _closet(shop, {"tops": 6, "shoes": 2, "bags": 2})
+    profile = build_profile(owned, groups=groups)
+    recs = recommend(shop["index"], [-i for i in range(1, 11)], owned, k=20, profile=profile, exploration=0.0,
+                     rng=np.random.default_rng(0))
+    shown = Counter(shop["categories"][r.item_id] for r in recs)
+    assert set(shown) == {"tops", "shoes", "bags"}
+    assert shown["tops"] <= 13 and shown["shoes"] >= 3 and shown["bags"] >= 3  # 12, 4 and 4 slots

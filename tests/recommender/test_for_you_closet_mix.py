@@ -1,0 +1,78 @@
+"""For you gives every category of the closet its share of the list (issue 13: "one category dominates"), over a
+real index on the real database: a shop and closets whose categories are places in the vector space."""
+from collections import Counter
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from recommender import services
+from recommender.selectors import recommendations_for
+from tests.factories import InventoryItemFactory
+from tests.recommender.recs_fixtures import DIM, ready_garment, unit
+from wardrobe import taxonomy
+
+pytestmark = pytest.mark.django_db
+
+SHOP = (taxonomy.TOPS, taxonomy.SHOES, taxonomy.BAGS)
+
+
+@pytest.fixture
+def centres():
+    """Shoes and bags apart; tops between them, where the mean of a mixed closet falls."""
+    rng = np.random.default_rng(21)
+    shoes, bags = unit(rng.normal(size=DIM)), unit(rng.normal(size=DIM))
+    return {taxonomy.TOPS: unit(shoes + bags + 0.3 * rng.normal(size=DIM)), taxonomy.SHOES: shoes,
+            taxonomy.BAGS: bags}
+
+
+@pytest.fixture
+def shop(centres):
+    """80 items per category around its centre."""
+    rng = np.random.default_rng(22)
+    for category, centre in centres.items():
+        for i in range(80):
+            InventoryItemFactory(vector=unit(centre * 3 + rng.normal(size=DIM)), category=category, gender="Unisex",
+                                 price=Decimal(20 + i), currency="EUR", name=f"{category} {i}")
+    services.rebuild_index(force=True)
+
+
+def _closet(owner, centres, counts: dict[str, int], *, labelled: dict[str, str] | None = None):
+    """Garments near the category centres; ``labelled`` maps a category to the category the user gave it."""
+    rng = np.random.default_rng(23)
+    for category, n in counts.items():
+        for _ in range(n):
+            ready_garment(owner, unit(centres[category] * 3 + rng.normal(size=DIM)),
+                          category=(labelled or {}).get(category, category))
+
+
+def _categories(page) -> Counter:
+    return Counter(card.item.category for card in page.cards)
+
+
+def test_a_closet_of_tops_shoes_and_a_bag_gets_some_of_each(alice, shop, centres):
+    _closet(alice, centres, {taxonomy.TOPS: 6, taxonomy.SHOES: 2, taxonomy.BAGS: 2})
+    shown = _categories(recommendations_for(user=alice, seed=1))
+    assert shown[taxonomy.SHOES] >= 3 and shown[taxonomy.BAGS] >= 3
+    assert shown[taxonomy.TOPS] <= 16  # 24 cards, 22 by slots (2 explore): about 13 tops, 4-5 shoes, 4-5 bags
+
+
+def test_a_garment_left_other_counts_for_the_category_its_photo_shows(alice, shop, centres):
+    _closet(alice, centres, {taxonomy.TOPS: 6, taxonomy.SHOES: 2, taxonomy.BAGS: 2},
+            labelled={taxonomy.SHOES: taxonomy.OTHER})
+    shown = _categories(recommendations_for(user=alice, seed=1))
+    assert shown[taxonomy.SHOES] >= 3
+
+
+def test_no_garment_explains_more_than_a_quarter_of_the_list(alice, shop, centres):
+    _closet(alice, centres, {taxonomy.TOPS: 6, taxonomy.SHOES: 2, taxonomy.BAGS: 2})
+    page = recommendations_for(user=alice, seed=2)
+    credited = Counter(card.because.pk for card in page.cards if card.because is not None)
+    assert len(page.cards) == 24
+    assert max(credited.values()) <= 6
+
+
+def test_a_closet_of_one_category_still_gets_a_full_list(alice, shop, centres):
+    _closet(alice, centres, {taxonomy.SHOES: 5})
+    page = recommendations_for(user=alice, seed=3)
+    assert len(page.cards) == 24
