@@ -108,6 +108,8 @@ class FilterSerializer(serializers.Serializer):
     max_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
     size = serializers.ChoiceField(choices=[c for c, _ in SIZE_CHOICES if c], required=False)
     gender = serializers.ChoiceField(choices=[c for c, _ in GENDER_CHOICES if c], required=False)
+    occasion = serializers.ChoiceField(choices=taxonomy.OCCASION_CHOICES, required=False,
+                                       help_text="The inventory's usage: casual, formal, sports, ...")
 
     def validate(self, data):
         if data.get("min_price") is not None and data.get("max_price") is not None and data["min_price"] > data["max_price"]:
@@ -118,7 +120,7 @@ class FilterSerializer(serializers.Serializer):
         d = self.validated_data
         return selectors.RecommendationFilters(
             category=d.get("category", ""), min_price=d.get("min_price"), max_price=d.get("max_price"),
-            size=d.get("size", ""), gender=d.get("gender", ""),
+            size=d.get("size", ""), gender=d.get("gender", ""), occasion=d.get("occasion", ""),
         )
 
 
@@ -295,9 +297,34 @@ class SimilarApi(APIView):
 class PairingsApi(APIView):
     @extend_schema_serializer(component_name="Pairings")
     class OutputSerializer(serializers.Serializer):
-        closet = GarmentMatchSerializer(many=True, help_text="Your own garments that go with it (wear what you have).")
-        inventory = ItemMatchSerializer(many=True, help_text="Shop items of other categories that go with it.")
-        message = serializers.CharField()
+        closet = GarmentMatchSerializer(
+            many=True, help_text="Your own garments that go with it (wear what you have): the outfit's picks first."
+        )
+        outfit = serializers.SerializerMethodField(
+            help_text="The outfit completed around it from your closet, slot by slot, with reasons."
+        )
+        outfit_score = serializers.SerializerMethodField(help_text="The outfit's compatibility score, 0 to 1.")
+        inventory = ItemMatchSerializer(
+            many=True, help_text="Shop items of other categories that go with it, the outfit's missing slots first."
+        )
+        category = serializers.CharField(
+            help_text="What the garment is paired as: its category, or the shop's vote for a garment left 'other'."
+        )
+        missing = serializers.ListField(child=serializers.CharField(), help_text="Outfit slots your closet lacks.")
+        genders = serializers.SerializerMethodField(help_text="The shop part's gender filter; null: any.")
+        message = serializers.CharField(help_text="Why there is nothing at all (the garment is still analysed).")
+        closet_message = serializers.CharField(help_text="Why the closet part is empty, when it is.")
+        shop_message = serializers.CharField(help_text="Why the shop part is empty, when it is.")
+
+        def get_outfit(self, pairings) -> list[dict]:
+            picks = pairings.outfit.picks if pairings.outfit is not None else []
+            return StylePickSerializer(picks, many=True, context=self.context).data
+
+        def get_outfit_score(self, pairings) -> float | None:
+            return pairings.outfit.score if pairings.outfit is not None else None
+
+        def get_genders(self, pairings) -> list[str] | None:
+            return sorted(pairings.genders) if pairings.genders is not None else None
 
     @extend_schema(operation_id="garment_pairings", summary="Style this garment", responses=OutputSerializer)
     def get(self, request: Request, pk: int) -> Response:

@@ -7,7 +7,7 @@ deleted covers are removed only after the commit, like garment photos (wardrobe.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,8 +178,11 @@ class OutfitSuggestion:
         return [p.garment.pk for p in self.picks]
 
 
-def closet_pieces(user: AbstractBaseUser) -> tuple[list[scoring.Piece], dict[int, Garment]]:
-    """The user's unarchived garments as ``ml.outfits`` pieces, and the garments by pk."""
+def closet_pieces(
+    user: AbstractBaseUser, *, categories: Mapping[int, str] | None = None
+) -> tuple[list[scoring.Piece], dict[int, Garment]]:
+    """The user's unarchived garments as ``ml.outfits`` pieces, and the garments by pk. ``categories`` overrides a
+    garment's category by pk (the recommender's reading of a garment left "Other")."""
     garments = list(
         Garment.objects.filter(owner=user, archived_at__isnull=True).prefetch_related("tags")
     )
@@ -190,15 +193,16 @@ def closet_pieces(user: AbstractBaseUser) -> tuple[list[scoring.Piece], dict[int
         occasions.setdefault(garment_id, set()).add(occasion)
     pieces = []
     for g in garments:
+        category = (categories or {}).get(g.pk, g.category)
         said = {t.name for t in g.tags.all() if t.name in taxonomy.OCCASIONS}
         vector = None
         if g.embedding_state == EmbeddingState.READY and g.embedding:
             vector = np.frombuffer(bytes(g.embedding), dtype="<f4")
         pieces.append(
             scoring.Piece(
-                id=g.pk, name=g.name, slot=taxonomy.slot_for(g.category), colour=g.colour, season=g.season,
+                id=g.pk, name=g.name, slot=taxonomy.slot_for(category), colour=g.colour, season=g.season,
                 occasions=frozenset(said | occasions.get(g.pk, set())), vector=vector,
-                one_piece=g.category == taxonomy.DRESSES,
+                one_piece=category == taxonomy.DRESSES,
             )
         )
     return pieces, {g.pk: g for g in garments}
@@ -218,13 +222,17 @@ def outfit_suggestions(
     ]
 
 
-def outfit_around(*, user: AbstractBaseUser, anchor: scoring.Piece, occasion: str = "", season: str = "") -> OutfitSuggestion | None:
-    """What the user owns that completes an outfit around ``anchor`` (a piece that is not theirs: a region of a
-    photo, a shop item; give it an id no garment has, e.g. -1). The anchor is left out of the picks; None when
-    nothing in the closet goes with it."""
-    pieces, garments = closet_pieces(user)
+def outfit_around(
+    *, user: AbstractBaseUser, anchor: scoring.Piece, occasion: str = "", season: str = "",
+    categories: Mapping[int, str] | None = None,
+) -> OutfitSuggestion | None:
+    """What the user owns that completes an outfit around ``anchor`` (a region of a photo, a shop item with an id no
+    garment has, e.g. -1; or one of their own garments, by its pk). The anchor is left out of the picks; None when
+    nothing in the closet goes with it. ``categories``: as for :func:`closet_pieces`."""
+    pieces, garments = closet_pieces(user, categories=categories)
     outfit = scoring.complete_outfit(anchor, pieces, occasion=occasion, season=season)
-    picks = [SuggestedPick(garments[p.piece.id], p.piece.slot, p.reasons) for p in outfit.picks if p.piece.id in garments]
+    picks = [SuggestedPick(garments[p.piece.id], p.piece.slot, p.reasons)
+             for p in outfit.picks if p.piece.id in garments and p.piece.id != anchor.id]
     if not picks:
         return None
     return OutfitSuggestion(picks=picks, score=outfit.score)

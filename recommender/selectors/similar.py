@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
@@ -18,14 +18,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from ml.index import normalise
 from ml.images import Box, crop_to_box
 from ml.masks import photo_for_embedding
-from ml.outfits import Piece
+from ml.outfits import Piece, wanted_slots
 from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_with, similar_to, vectors_of
 from recommender import autotag
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item, hidden_ids
 from recommender.selectors.for_you import RecommendationFilters
 from recommender.selectors.index import ActiveIndex, current_index
-from recommender.selectors.items import item_info_for, raw_index, vector_of
+from recommender.closet_traits import closet_gender_filter
+from recommender.selectors.items import category_groups, item_info_for, raw_index, vector_of
 from wardrobe import taxonomy
 from wardrobe.embedding import get_encoder
 from wardrobe.images import NormalisedImage, normalise_image
@@ -74,9 +75,23 @@ class SimilarResult:
 
 @dataclass
 class Pairings:
+    """Style this: what goes with one garment. ``closet`` starts with the outfit ``ml.outfits`` completes around it
+    from the closet (``outfit``), then other pieces that pair; ``inventory`` fills the outfit's ``missing`` slots
+    first. ``message`` says why there is nothing at all; the part messages why one part is empty."""
+
     closet: list[GarmentMatch]
     inventory: list[ItemMatch]
     message: str = ""
+    outfit: OutfitSuggestion | None = None
+    category: str = ""  # what the garment is taken for: its category, or the shop's vote for a garment left "Other"
+    missing: list[str] = field(default_factory=list)  # outfit slots the closet could not fill
+    genders: frozenset[str] | None = None  # the shop part's gender filter (None: any)
+    closet_message: str = ""
+    shop_message: str = ""
+
+    @property
+    def category_label(self) -> str:
+        return taxonomy.CATEGORY_LABELS.get(self.category, self.category)
 
 
 def recommend_for_liked(
@@ -273,32 +288,82 @@ def similar_to_item(
 # --- style this item ---------------------------------------------------------------------------------------------
 
 
+# Categories Style this never offers with clothes ("lipstick for a sari"): not part of an outfit.
+NOT_WORN_WITH = frozenset({taxonomy.BEAUTY, taxonomy.NIGHTWEAR})
+PAIR_DUPLICATE = 0.95  # a shop item this close to a garment the user owns is that garment again, not a pairing
+
+
 def pairings_for(*, garment: Garment, k: int = 12) -> Pairings:
-    """Items of other categories that go with ``garment``: first the owner's own garments (wear what you have),
-    then the inventory. Never the garment's own category."""
+    """What goes with ``garment``: an outfit from the owner's closet around it (``ml.outfits.complete_outfit``),
+    then shop items, the outfit's missing slots first. Never the garment's own category, never beauty or nightwear
+    with clothes, never a shop item made only for the other gender (the closet's gender, as For you reads it), never a
+    near-copy of something the user owns. A garment left "Other" is paired as the category its nearest shop items
+    have."""
     if garment.embedding_state != EmbeddingState.READY:
         return Pairings(closet=[], inventory=[], message="This garment is still being analysed; come back in a moment.")
+    user = garment.owner
     vector = vector_of(garment.embedding)
-    wanted = [c for c in COMPLEMENTS.get(garment.category, taxonomy.CATEGORIES) if c != garment.category]
-    closet = _round_robin(
-        _closet_matches(garment.owner, vector, garment.embedding_version, k=k * 4, exclude_pk=garment.pk, categories=wanted),
-        key=lambda m: m.garment.category, k=k,
-    )
-    pairings = Pairings(closet=closet, inventory=[])
     index = current_index()
+    usable_index = index is not None and len(index) > 0 and index.model_version == garment.embedding_version
+    info = item_info_for(index) if usable_index else None
+    ready = list(Garment.objects.filter(
+        owner=user, archived_at__isnull=True, embedding_state=EmbeddingState.READY,
+        embedding_version=garment.embedding_version,
+    ).values_list("pk", "category", "embedding"))
+    owned = normalise(np.vstack([vector_of(b) for _, _, b in ready])) if ready else np.zeros((0, len(vector)), np.float32)
+    categories = {pk: c for pk, c, _ in ready}
+    if usable_index and info is not None and ready:
+        read = category_groups(index, info, [c for _, c, _ in ready], owned)
+        categories = {pk: c for (pk, _, _), c in zip(ready, read)}
+    category = categories.get(garment.pk, garment.category)
+    wanted = [c for c in COMPLEMENTS.get(category, taxonomy.CATEGORIES) if c != category and c not in NOT_WORN_WITH]
+
+    anchor = Piece(id=garment.pk, name=garment.name, slot=taxonomy.slot_for(category), colour=garment.colour,
+                   season=garment.season, vector=vector, one_piece=category == taxonomy.DRESSES)
+    outfit = outfit_around(user=user, anchor=anchor, categories=categories)
+    in_outfit = {p.garment.pk for p in outfit.picks} if outfit is not None else set()
+    others = [m for m in _closet_matches(user, vector, garment.embedding_version, k=k * 4, exclude_pk=garment.pk)
+              if categories.get(m.garment.pk, m.garment.category) in wanted and m.garment.pk not in in_outfit]
+    scores = {m.garment.pk: m.score for m in others}
+    first = [GarmentMatch(p.garment, scores.get(p.garment.pk, float(_cosine(vector, p.garment))))
+             for p in (outfit.picks if outfit is not None else [])]
+    closet = first + _round_robin(others, key=lambda m: categories.get(m.garment.pk, m.garment.category),
+                                  k=max(0, k - len(first)))
+    filled = {taxonomy.slot_for(categories.get(m.garment.pk, m.garment.category)) for m in first}
+    missing = [slot for slot in wanted_slots(anchor, garment.season) if slot not in filled]
+    pairings = Pairings(closet=closet, inventory=[], outfit=outfit, category=category, missing=missing)
+    if not closet:
+        pairings.closet_message = "Nothing in your closet goes with it yet."
     if index is None or len(index) == 0:
-        pairings.message = "The shop has no analysed items yet."
+        pairings.shop_message = "The shop has no analysed items yet."
         return pairings
-    if index.model_version != garment.embedding_version:
-        pairings.message = "The shop's items were analysed with another model version; suggestions return after re-indexing."
+    if not usable_index:
+        pairings.shop_message = ("The shop's items were analysed with another model version; suggestions return after "
+                                 "re-indexing.")
         return pairings
+    pairings.genders = closet_gender_filter(user=user, index=index)
     recs = pairs_with(
-        index, vector, category=garment.category, item_info=item_info_for(index), k=k,
-        exclude=hidden_ids(garment.owner),
+        index, vector, category=category, item_info=info, k=k * 3, complements={category: tuple(wanted)},
+        filters=Filters(genders=pairings.genders, exclude_ids=frozenset(hidden_ids(user))),
     )
+    if recs and len(owned):
+        near_owned = (vectors_of(index, [r.item_id for r in recs]) @ owned.T).max(axis=1)
+        recs = [r for r, cos in zip(recs, near_owned) if cos <= PAIR_DUPLICATE]
     items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
-    pairings.inventory = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+    matches = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
+    matches.sort(key=lambda m: taxonomy.slot_for(m.item.category) not in missing)  # stable: missing slots first
+    pairings.inventory = matches[:k]
+    if not pairings.inventory:
+        pairings.shop_message = "No shop item goes with it right now" + (
+            f" for {', '.join(sorted(pairings.genders))}." if pairings.genders else ".")
     return pairings
+
+
+def _cosine(vector: np.ndarray, garment: Garment) -> float:
+    other = vector_of(garment.embedding) if garment.embedding else None
+    if other is None or len(other) != len(vector):
+        return 0.0
+    return float(normalise(vector.reshape(1, -1))[0] @ normalise(other.reshape(1, -1))[0])
 
 
 def _round_robin(matches: list, *, key, k: int) -> list:
