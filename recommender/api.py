@@ -133,6 +133,11 @@ class RecommendationsApi(APIView):
             required=False, min_value=0, max_value=1,
             help_text="Override the stored closet / mood-board mix for this list only.",
         )
+        cursor = serializers.CharField(
+            required=False, max_length=4000,
+            help_text="Show me more: the previous response's next_cursor. The next list keeps at most the best 40% of "
+            "that one and fills the rest with items not shown yet. An unknown cursor is ignored.",
+        )
 
     @extend_schema_serializer(component_name="RecommendationPage")
     class OutputSerializer(serializers.Serializer):
@@ -148,6 +153,7 @@ class RecommendationsApi(APIView):
             help_text="The closet / mood-board mix this list was made with (0: closet only, 1: boards only)."
         )
         board_photo_count = serializers.IntegerField(help_text="Analysed mood-board photos that shaped the list.")
+        next_cursor = serializers.CharField(help_text="Pass it as cursor for the next list (Show me more).")
 
     @extend_schema(
         operation_id="recommendations_list",
@@ -161,6 +167,7 @@ class RecommendationsApi(APIView):
         page = selectors.recommendations_for(
             user=request.user, filters=query.to_filters(), seed=query.validated_data.get("seed"),
             k=query.validated_data.get("k", settings.RECOMMENDER_PAGE_SIZE), share=query.validated_data.get("share"),
+            shown=selectors.shown_by_cursor(request.user, query.validated_data.get("cursor", "")),
         )
         return Response(self.OutputSerializer(page, context={"request": request}).data)
 

@@ -143,6 +143,7 @@ def for_you_content(
     """The body of the For you page (filters, states, the card grid or its groups) as HTML."""
     query = request.GET.copy()
     query.pop("seed", None)
+    query.pop("cursor", None)
     views = {id(c): card_view(c) for c in page.cards}  # the groups hold the same cards
     html = get_template("recommender/for_you_content.html", using="jinja2").render(
         {
@@ -151,6 +152,7 @@ def for_you_content(
             "user": request.user,
             "query_string": query.urlencode(),
             "next_seed": next_seed,
+            "next_cursor": page.next_cursor,
             "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == taxonomy.UNISEX, g)),
             "cards": [views[id(c)] for c in page.cards],
             "groups": [

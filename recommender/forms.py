@@ -28,6 +28,7 @@ class RecommendationFilterForm(forms.Form):
     gender = FixedChoiceField(required=False, choices=GENDER_CHOICES)
     occasion = FixedChoiceField(required=False, choices=[("", "Any occasion"), *taxonomy.OCCASION_CHOICES])
     seed = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
+    cursor = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)  # "Show me more"
 
     def clean(self):
         data = super().clean()

@@ -33,6 +33,7 @@ def for_you(request: HttpRequest) -> HttpResponse:
     page = selectors.recommendations_for(
         user=request.user, filters=filters, seed=form.cleaned_data.get("seed") if valid else None,
         k=settings.RECOMMENDER_PAGE_SIZE,
+        shown=selectors.shown_by_cursor(request.user, form.cleaned_data.get("cursor", "")) if valid else (),
     )
     next_seed = (page.seed * 7919 + 1) % (2**31 - 1)
     content = for_you_content(page, form=form, request=request, next_seed=next_seed)

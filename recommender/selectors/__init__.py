@@ -14,6 +14,7 @@ from recommender.selectors.for_you import (
     RecommendationGroup,
     RecommendationPage,
     recommendations_for,
+    shown_by_cursor,
 )
 from recommender.selectors.index import (
     ActiveIndex,
@@ -44,6 +45,6 @@ __all__ = [
     "RecommendationFilters", "RecommendationGroup", "RecommendationPage", "SimilarResult", "SimilarTimeout",
     "current_index", "current_index_and_stamp", "feedback_by_item", "forget_item_info", "forget_loaded_index",
     "hidden_ids", "index_state", "inventory_stamp", "item_info_for", "liked_items", "pairings_for",
-    "recommend_for_liked", "recommendations_for", "similar_to_image", "similar_to_item",
+    "recommend_for_liked", "recommendations_for", "shown_by_cursor", "similar_to_image", "similar_to_item",
     "similar_to_region",
 ]

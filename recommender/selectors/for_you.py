@@ -19,6 +19,7 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.db import connection
 
 from ml.index import normalise
@@ -115,6 +116,7 @@ class RecommendationPage:
     closet_genders: frozenset[str] | None = None
     board_photo_count: int = 0  # analysed mood-board photos that shaped this list
     inspiration_share: float = DEFAULT_INSPIRATION_SHARE  # the slider the list was made with
+    next_cursor: str = ""  # "Show me more": pass it back for the next list (see more_cursor)
 
 
 # What For you reads of each garment: its state, the profile's cache key and the "because you own" line.
@@ -138,6 +140,35 @@ def _closet_of(user: AbstractBaseUser) -> list[Garment]:
 
 def _new_seed() -> int:
     return int(np.random.default_rng().integers(1, 2**31 - 1))
+
+
+# --- Show me more ------------------------------------------------------------------------------------------------
+# The next list keeps the best KEEP_ON_MORE of the one before (what the person was shown first stays findable) and
+# fills the rest with items not shown yet: consecutive lists share at most 10 of 24 cards (Jaccard <= 0.26), so
+# every click shows mostly new items, for a new user too. The cursor carries the list's ids, best first, signed
+# and bound to the user, so the page link and the API need no server-side session.
+KEEP_ON_MORE = 0.4
+_CURSOR_SALT = "recommender.for_you.more"
+
+
+def more_cursor(user: AbstractBaseUser, cards: Sequence[RecommendationCard]) -> str:
+    """The cursor of a shown list: its item ids, best first (board and exploring cards by their own score)."""
+    ranked = sorted(cards, key=lambda c: -c.score)
+    return signing.dumps({"u": user.pk, "i": [c.item.pk for c in ranked]}, salt=_CURSOR_SALT, compress=True)
+
+
+def shown_by_cursor(user: AbstractBaseUser, cursor: str) -> list[int]:
+    """The ids a cursor says were shown, best first; nothing for an empty, forged, foreign or malformed cursor
+    (a stale link still gets a fresh list)."""
+    if not cursor:
+        return []
+    try:
+        data = signing.loads(cursor, salt=_CURSOR_SALT)
+    except signing.BadSignature:
+        return []
+    if not isinstance(data, dict) or data.get("u") != user.pk or not isinstance(data.get("i"), list):
+        return []
+    return [int(i) for i in data["i"][:200] if isinstance(i, int)]
 
 
 @dataclass(frozen=True)
@@ -277,13 +308,24 @@ def _board_profile(user: AbstractBaseUser, index: ActiveIndex, photos: Sequence[
 
 def recommendations_for(
     *, user: AbstractBaseUser, filters: RecommendationFilters | None = None, seed: int | None = None, k: int = 24,
-    share: float | None = None,
+    share: float | None = None, shown: Sequence[int] = (),
 ) -> RecommendationPage:
     """The For you list: near the user's closet profile, pulled toward likes and away from hides, never a hidden,
     retired or owned-duplicate item. ``seed`` reproduces a list exactly; None draws a new one (returned in the page).
 
     The profile (k-means over the closet, likes and hides folded in) is cached per closet and feedback state
-    (RECOMMENDER_PROFILE_CACHE_SECONDS), so a refresh costs the noisy queries, the filters and the re-rank only."""
+    (RECOMMENDER_PROFILE_CACHE_SECONDS), so a refresh costs the noisy queries, the filters and the re-rank only.
+    ``shown``: the previous list's ids, best first (``shown_by_cursor``); all but its best KEEP_ON_MORE are left out,
+    so "Show me more" brings mostly new items."""
+    page = _recommendations(user=user, filters=filters, seed=seed, k=k, share=share, shown=shown)
+    page.next_cursor = more_cursor(user, page.cards) if page.cards else ""
+    return page
+
+
+def _recommendations(
+    *, user: AbstractBaseUser, filters: RecommendationFilters | None, seed: int | None, k: int, share: float | None,
+    shown: Sequence[int],
+) -> RecommendationPage:
     filters = filters or RecommendationFilters()
     seed = seed if seed is not None else _new_seed()
     page = RecommendationPage(state="ready", seed=seed, filters=filters)
@@ -298,6 +340,8 @@ def recommendations_for(
     feedback = feedback_by_item(user)
     excluded = [i for i, kind in feedback.items() if kind != Feedback.Kind.LIKE]
     liked = [i for i, kind in feedback.items() if kind == Feedback.Kind.LIKE]
+    keep = int(round(k * KEEP_ON_MORE))
+    kept, seen = list(shown[:keep]), list(shown[keep:])
     ready = [
         g for g in garments if g.embedding_state == EmbeddingState.READY and g.embedding_version == index.model_version
     ]
@@ -314,9 +358,10 @@ def recommendations_for(
     page.board_photo_count = len(board.photo_ids) if board is not None else 0
     if closet is None and board is None:
         page.state = "embedding" if page.waiting_ids else "onboarding"
-        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked), seed=seed, k=k)
+        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked) | set(seen), seed=seed, k=k,
+                                 kept=kept)
         return page
-    ml_filters = filters.to_ml(exclude_ids=[*excluded, *liked])
+    ml_filters = filters.to_ml(exclude_ids=[*excluded, *liked, *seen])
     if not filters.gender and ready:
         page.closet_genders = closet_gender_filter(user=user, index=index, ready=ready)
         if page.closet_genders:
@@ -415,12 +460,17 @@ def _groups(cards: list[RecommendationCard]) -> list[RecommendationGroup]:
 
 
 def _onboarding(
-    index: ActiveIndex, state: ItemState, filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int
+    index: ActiveIndex, state: ItemState, filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int,
+    kept: Sequence[int] = (),
 ) -> list[RecommendationCard]:
-    """A diverse starter set: a seeded draw over the index, taken round-robin over the popular categories."""
+    """A diverse starter set: a seeded draw over the index, taken round-robin over the popular categories; after
+    "Show me more", the ``kept`` items of the list before (those the filters still allow) and new draws."""
     info = state.info
     rng = np.random.default_rng(seed)
     ml_filters = filters.to_ml(exclude_ids=excluded)
+    still = [int(i) for i in np.asarray(kept, dtype=np.int64)[info.allowed(np.asarray(kept, dtype=np.int64),
+                                                                         ml_filters)]] if len(kept) else []
+    ml_filters = dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(still))
     ids = np.asarray(index.ids)
     sample = ids[rng.permutation(len(ids))[: min(len(ids), k * 60)]]
     categories = info.categories_of(sample)
@@ -429,9 +479,10 @@ def _onboarding(
     for item_id, category in zip(sample[usable].tolist(), categories[usable].tolist()):
         queues[category].append(item_id)
     chosen: list[int] = []
-    while len(chosen) < k and any(queues.values()):
+    while len(chosen) < k - len(still) and any(queues.values()):
         for queue in queues.values():
-            if queue and len(chosen) < k:
+            if queue and len(chosen) < k - len(still):
                 chosen.append(queue.pop())
+    chosen += still  # new first: that is what the click asked for
     items = card_items(state, chosen)
     return [RecommendationCard(item=items[i], score=0.0, because=None) for i in chosen if i in items]
