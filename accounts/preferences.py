@@ -17,7 +17,7 @@ from django.db import transaction
 from accounts.models import ShoppingPreferences
 from wardrobe import taxonomy
 
-__all__ = ["FIELDS", "Preferences", "preferences_check", "preferences_of", "preferences_set"]
+__all__ = ["EMPTY", "FIELDS", "Preferences", "preferences_check", "preferences_of", "preferences_set"]
 
 
 @dataclass(frozen=True)
