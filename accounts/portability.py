@@ -3,7 +3,10 @@
 Layout (``FORMAT_VERSION`` 2)::
 
     manifest.json      {"format", "version", "exported_at", "account", "counts", "garments", "outfits", "wears",
-                        "plans", "feedback", "mood_boards"}; ids are this account's own and only link records inside the file
+                        "plans", "feedback", "mood_boards", "preferences"}; ids are this account's own and only link
+                       records inside the file. "preferences" is the shopping preferences as one record (every field
+                       blank, null or empty when none were saved; amounts as strings); a reader of an export without
+                       it (before it was added; the version did not change) reads "none saved"
     garments.json      version 1's file (the account and its garments), kept for readers of the old format
     images/<id>.jpg    each garment's photo exactly as stored (its SHA-256 is in the manifest)
     boards/<id>.jpg    each mood-board photo as stored; the boards are the manifest's "mood_boards", apart from the
@@ -26,6 +29,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.utils import timezone
 
+from accounts.preferences import preferences_of
 from recommender.models import Feedback
 from wardrobe.models import BoardPhoto, Garment, MoodBoard, Outfit, Plan, Wear
 
@@ -146,6 +150,11 @@ def _feedback_records(user: AbstractBaseUser) -> list[dict[str, Any]]:
     ]
 
 
+def _preferences_record(user: AbstractBaseUser) -> dict[str, Any]:
+    record = preferences_of(user=user).as_dict()
+    return {**record, **{k: str(record[k]) if record[k] is not None else None for k in ("budget_min", "budget_max")}}
+
+
 def account_export(*, user: AbstractBaseUser, out: IO[bytes]) -> dict[str, int]:
     """Write the user's export zip to ``out``. Returns how many of each kind of record it holds."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -164,7 +173,7 @@ def account_export(*, user: AbstractBaseUser, out: IO[bytes]) -> dict[str, int]:
         account = {"username": user.get_username(), "email": getattr(user, "email", "")}
         manifest = {
             "format": FORMAT, "version": FORMAT_VERSION, "exported_at": timezone.now().isoformat(),
-            "account": account, "counts": counts, **sections,
+            "account": account, "counts": counts, **sections, "preferences": _preferences_record(user),
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=1))
         legacy = [{k: v for k, v in g.items() if k not in ("season", "tags", "archived_at", "photo_sha256")} for g in garments]

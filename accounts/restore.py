@@ -13,6 +13,8 @@ links to what is already here:
 - a wear of the same garment or outfit on the same date; a plan of the same outfit on the same date;
 - a like or hide of an item this account already has a verdict on. One for an item the shop no longer has is
   skipped and counted as such.
+
+Shopping preferences are set only when this account has none saved: what its owner said here is never overwritten.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ from django.core.files.storage import default_storage
 from django.utils.dateparse import parse_datetime
 
 from accounts.portability import FORMAT, FORMAT_VERSION
+from accounts.preferences import FIELDS as PREFERENCE_FIELDS
+from accounts.preferences import preferences_check, preferences_of
 from accounts.restore_write import RestorePlan, write_restore
 from wardrobe import organising, taxonomy
 from wardrobe.archives import ArchiveRejected, MemberRejected, SafeZip, open_safe_zip
@@ -53,6 +57,7 @@ class RestoreReport:
     unavailable: int = 0  # likes and hides of items the shop no longer has
     problems: list[str] = field(default_factory=list)
     version: int = 0
+    preferences_restored: bool = False  # the export's shopping preferences were set (the account had none)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +71,7 @@ class RestoreReport:
         return {
             "ok": self.ok, "version": self.version, "created": self.created, "duplicates": self.duplicates,
             "unavailable": self.unavailable, "problems": self.problems,
+            "preferences_restored": self.preferences_restored,
         }
 
 
@@ -323,6 +329,23 @@ def _check_feedback(manifest: dict, user, plan: RestorePlan, report: RestoreRepo
             plan.feedback.append((item, kind))
 
 
+def _check_preferences(manifest: dict, user, plan: RestorePlan, report: RestoreReport) -> None:
+    record = manifest.get("preferences")
+    if record is None:  # an export from before preferences, or a version 1 file
+        return
+    if not isinstance(record, dict):
+        report.fail("manifest.json: preferences is not a record.")
+        return
+    try:
+        preferences = preferences_check(**{k: record[k] for k in PREFERENCE_FIELDS if k in record})
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            report.fail(f"preferences: {name}: {' '.join(messages)}")
+        return
+    if not preferences.is_empty and preferences_of(user=user).is_empty:
+        plan.preferences = preferences
+
+
 def account_restore(*, user: AbstractBaseUser, archive_file: IO[bytes]) -> RestoreReport:
     """Check the export in ``archive_file`` and restore what is new into ``user``'s account: all of it, or, when
     the report lists problems, nothing."""
@@ -340,6 +363,7 @@ def account_restore(*, user: AbstractBaseUser, archive_file: IO[bytes]) -> Resto
         outfits = _check_outfits(manifest, user, known, plan, report)
         _check_wears_and_plans(manifest, user, known, outfits, plan, report)
         _check_feedback(manifest, user, plan, report)
+        _check_preferences(manifest, user, plan, report)
         if not report.ok:
             return report
         try:

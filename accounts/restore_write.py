@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from accounts.preferences import Preferences, preferences_set
 from recommender.services.feedback import feedback_set
 from wardrobe import organising, services
 from wardrobe.archives import SafeZip
@@ -41,6 +42,7 @@ class RestorePlan:
     wears: list[dict[str, Any]] = field(default_factory=list)
     plans: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[tuple[int, str]] = field(default_factory=list)  # (inventory item id, kind)
+    preferences: Preferences | None = None  # set only when the account has none saved
 
 
 def _write_garments(user: AbstractBaseUser, plan: RestorePlan, archive: SafeZip, created: list[Garment]) -> dict[int, int]:
@@ -126,6 +128,8 @@ def write_restore(*, user: AbstractBaseUser, plan: RestorePlan, archive: SafeZip
             _write_wears(user, plan, garment_ids, outfit_ids)
             for item_id, kind in plan.feedback:
                 feedback_set(user=user, item_id=item_id, kind=kind)
+            if plan.preferences is not None:
+                preferences_set(user=user, **plan.preferences.as_dict())
     except BaseException:
         services.delete_files_now([name for g in created for name in g.stored_file_names] + covers)
         raise
@@ -133,3 +137,4 @@ def write_restore(*, user: AbstractBaseUser, plan: RestorePlan, archive: SafeZip
         garments=len(plan.garments), outfits=len(plan.outfits), wears=len(plan.wears), plans=len(plan.plans),
         feedback=len(plan.feedback),
     )
+    report.preferences_restored = plan.preferences is not None

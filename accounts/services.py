@@ -1,6 +1,9 @@
 """Account writes: registration and deletion (which takes the user's garments and their files with it)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
@@ -8,14 +11,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.preferences import preferences_set
 from wardrobe.models import MoodBoard
 from wardrobe.moodboards import board_delete
 from wardrobe.services import garment_delete_all
 
 
 @transaction.atomic
-def user_register(*, username: str, password: str, email: str = "") -> AbstractBaseUser:
-    """Create an account. Raises ValidationError (per field) for a taken username or a weak password."""
+def user_register(
+    *, username: str, password: str, email: str = "", preferences: Mapping[str, Any] | None = None
+) -> AbstractBaseUser:
+    """Create an account, with its shopping preferences when given (the fields of ``preferences_set``). Raises
+    ValidationError (per field) for a taken username, a weak password or an invalid preference; then nothing is
+    created (one transaction)."""
     User = get_user_model()
     username = username.strip()
     user = User(username=username, email=User.objects.normalize_email(email.strip()))
@@ -32,6 +40,8 @@ def user_register(*, username: str, password: str, email: str = "") -> AbstractB
         raise ValidationError(errors)
     user.set_password(password)
     user.save()
+    if preferences is not None:
+        preferences_set(user=user, **preferences)
     return user
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("preferences/", views.preferences, name="preferences"),
     path("profile/", views.profile, name="profile"),
     path("profile/delete/", views.account_delete, name="account-delete"),
     path("profile/export/", views.data_export, name="data-export"),

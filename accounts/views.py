@@ -5,13 +5,18 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import portability, restore, services
-from accounts.forms import AccountDeleteForm, RestoreForm, SignUpForm
+from accounts.forms import AccountDeleteForm, PreferencesForm, RestoreForm, SignUpForm
+from accounts.preferences import preferences_of, preferences_set
 from accounts.throttling import RegisterThrottle
+from wardrobe.http import safe_next
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,14 +38,44 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.get_username()}! Start by adding a few photos of clothes you own.")
-        return redirect("wardrobe:garment-upload")
+        messages.success(
+            request, f"Welcome, {user.get_username()}! Two quick questions, then add a few photos of clothes you own."
+        )
+        # Ask, don't guess: the preferences step comes first, and skipping it goes on to the upload page.
+        return redirect(f"{reverse('preferences')}?{urlencode({'next': reverse('wardrobe:garment-upload')})}")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """What the user shops for: the step after sign-up (``next`` is the upload page, with a Skip link to it) and the
+    profile's editor (``next`` back to the profile)."""
+    next_url = safe_next(request, default=reverse("profile"))
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            try:
+                preferences_set(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Saved your shopping preferences.")
+                return redirect(next_url)
+        status = 400
+    else:
+        form = PreferencesForm(initial=preferences_of(user=request.user).as_dict())
+        status = 200
+    onboarding = next_url != reverse("profile")
+    return render(
+        request, "accounts/preferences.html", {"form": form, "next": next_url, "onboarding": onboarding}, status=status
+    )
 
 
 def _profile(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:
     context.setdefault("delete_form", AccountDeleteForm(user=request.user))
     context.setdefault("restore_form", RestoreForm())
+    context.setdefault("preferences", preferences_of(user=request.user))
     return render(
         request, "accounts/profile.html", {"garment_count": request.user.garments.count(), **context}, status=status
     )

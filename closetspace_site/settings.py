@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the occasion vocabulary wherever it appears (an outfit's occasion, the preferences' occasions).
+    "ENUM_NAME_OVERRIDES": {"OccasionEnum": "wardrobe.taxonomy.OCCASION_CHOICES"},
 }
 
 # Cache: Redis when REDIS_URL (or a redis:// CELERY_BROKER_URL) is set, so every web process shares it; else

@@ -6,17 +6,19 @@ import zipfile
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from tests.factories import PASSWORD, GarmentFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_signing_up_logs_the_new_user_in_and_opens_the_upload_page(client):
+def test_signing_up_logs_the_new_user_in_and_asks_what_they_shop_for_before_the_upload_page(client):
     response = client.post(
         reverse("signup"), {"username": "nina", "email": "", "password1": "walk-in-wardrobe-2024", "password2": "walk-in-wardrobe-2024"}
     )
-    assert response["Location"] == reverse("wardrobe:garment-upload")
+    # The preferences step (tests/accounts/test_preferences.py), then the upload page.
+    assert response["Location"] == f"{reverse('preferences')}?{urlencode({'next': reverse('wardrobe:garment-upload')})}"
     assert client.get(reverse("wardrobe:closet")).status_code == 200
 
 

@@ -28,6 +28,8 @@ def _sign_up(page, username: str) -> None:
     page.fill("#id_password1", "walk-in-wardrobe-2024")
     page.fill("#id_password2", "walk-in-wardrobe-2024")
     page.click("button[type=submit]")
+    page.wait_for_url("**/accounts/preferences/?next=*")  # what they shop for: skipped here (test_preferences_browser)
+    page.click("a:has-text('Skip for now') >> nth=0")
     page.wait_for_url("**/closet/upload/")
 
 
