@@ -124,6 +124,17 @@ class FilterSerializer(serializers.Serializer):
         )
 
 
+class AppliedFilterSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=["gender", "size", "budget", "occasion"])
+    value = serializers.CharField(help_text="As a person reads it: 'Women', 'M, EU 39', '20 to 80', 'Casual'.")
+    source = serializers.ChoiceField(
+        choices=["filter", "profile", "closet", "unsure"],
+        help_text="filter: this request's parameter; profile: the stated preferences; closet: read from the "
+        "closet's photos; unsure: the photos could not tell, so only unisex items are shown.",
+    )
+    source_text = serializers.CharField()
+
+
 class RecommendationsApi(APIView):
     @extend_schema_serializer(component_name="RecommendationQuery")
     class QuerySerializer(FilterSerializer):
@@ -154,6 +165,14 @@ class RecommendationsApi(APIView):
         )
         board_photo_count = serializers.IntegerField(help_text="Analysed mood-board photos that shaped the list.")
         next_cursor = serializers.CharField(help_text="Pass it as cursor for the next list (Show me more).")
+        applied_filters = AppliedFilterSerializer(
+            many=True, source="applied",
+            help_text="Every gender, size, budget and occasion constraint the list was made under, and its source.",
+        )
+        ask_shop_for = serializers.BooleanField(
+            help_text="The closet's photos could not say whose clothes they are: only unisex items are shown until "
+            "shop_for is set (PATCH /api/account/preferences/)."
+        )
 
     @extend_schema(
         operation_id="recommendations_list",

@@ -18,6 +18,11 @@ class RecommenderConfig(AppConfig):
         for model in (BoardPhoto, InspirationBlend):
             post_save.connect(_forget_board_state, sender=model, dispatch_uid=f"board-state-{model.__name__}-save")
             post_delete.connect(_forget_board_state, sender=model, dispatch_uid=f"board-state-{model.__name__}-delete")
+        # ... and the stated shopping preferences.
+        from accounts.models import ShoppingPreferences
+
+        post_save.connect(_forget_preferences, sender=ShoppingPreferences, dispatch_uid="prefs-state-save")
+        post_delete.connect(_forget_preferences, sender=ShoppingPreferences, dispatch_uid="prefs-state-delete")
 
 
 def _forget_board_state(sender, instance, **kwargs) -> None:  # noqa: ANN001 - Django's signal signature
@@ -29,3 +34,12 @@ def _forget_board_state(sender, instance, **kwargs) -> None:  # noqa: ANN001 - D
     # from before the change.
     forget_board_state(instance.owner_id)
     transaction.on_commit(lambda: forget_board_state(instance.owner_id))
+
+
+def _forget_preferences(sender, instance, **kwargs) -> None:  # noqa: ANN001 - Django's signal signature
+    from django.db import transaction
+
+    from recommender.selectors.for_you import forget_preferences_state
+
+    forget_preferences_state(instance.user_id)
+    transaction.on_commit(lambda: forget_preferences_state(instance.user_id))

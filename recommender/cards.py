@@ -25,6 +25,7 @@ from recommender.forms import RecommendationFilterForm
 from recommender.models import InventoryItem
 from recommender.selectors import RecommendationCard, RecommendationPage
 from recommender.formatting import money
+from accounts.models import SHOP_FOR_CHOICES
 from wardrobe import taxonomy
 from wardrobe.http import url, url_for_pk
 
@@ -154,6 +155,8 @@ def for_you_content(
             "next_seed": next_seed,
             "next_cursor": page.next_cursor,
             "closet_genders": sorted(page.closet_genders or (), key=lambda g: (g == taxonomy.UNISEX, g)),
+            "stated": [a for a in page.applied if a.source == "profile"],
+            "shop_for_choices": SHOP_FOR_CHOICES,
             "cards": [views[id(c)] for c in page.cards],
             "groups": [
                 {"label": g.label, "board": g.board, "cards": [views[id(c)] for c in g.cards]} for g in page.groups

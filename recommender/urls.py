@@ -7,6 +7,7 @@ urlpatterns = [
     path("for-you/", views.for_you, name="for-you"),
     path("for-you/liked/", views.liked, name="liked"),
     path("for-you/feedback/", views.feedback, name="feedback"),
+    path("for-you/shop-for/", views.shop_for, name="shop-for"),
     path("similar/", views.similar, name="similar"),
     path("similar/item/<int:pk>/", views.similar_item, name="similar-item"),
     path("closet/<int:pk>/similar/", views.similar_garment, name="similar-garment"),

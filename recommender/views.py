@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.preferences import preferences_set
 from recommender import selectors
 from recommender.cards import for_you_content
 from recommender.forms import BoxForm, FeedbackForm, PinItemForm, RecommendationFilterForm, SimilarRegionUploadForm, SimilarUploadForm
@@ -38,6 +39,20 @@ def for_you(request: HttpRequest) -> HttpResponse:
     next_seed = (page.seed * 7919 + 1) % (2**31 - 1)
     content = for_you_content(page, form=form, request=request, next_seed=next_seed)
     return render(request, "recommender/for_you.html", {"content": content})
+
+
+@login_required
+@require_POST
+def shop_for(request: HttpRequest) -> HttpResponse:
+    """The one-click answer to "whom do you shop for?" that For you asks when the closet's photos cannot tell."""
+    answer = request.POST.get("shop_for", "")
+    try:
+        preferences_set(user=request.user, shop_for=answer)
+    except ValidationError:
+        messages.error(request, "Choose one of the answers offered.")
+    else:
+        messages.success(request, f"Saved: you shop for {answer or 'anyone'}. Change it any time on your profile.")
+    return redirect(safe_next(request, "recommender:for-you"))
 
 
 @login_required

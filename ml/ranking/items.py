@@ -56,6 +56,7 @@ class Filters:
     genders: frozenset[str] | None = None
     exclude_ids: frozenset[int] = frozenset()
     occasions: frozenset[str] | None = None
+    sized_only: bool = True  # False: a size filter admits items that list no sizes (bags, jewellery): a stated size
 
     def __post_init__(self) -> None:
         if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
@@ -84,7 +85,7 @@ class Filters:
                 return False
             if self.max_price is not None and info.price > self.max_price:
                 return False
-        if self.sizes is not None and not (info.sizes & self.sizes):
+        if self.sizes is not None and not (info.sizes & self.sizes) and (self.sized_only or info.sizes):
             return False
         if self.occasions is not None and info.occasion not in self.occasions:
             return False
@@ -195,7 +196,9 @@ class ItemTable:
                 keep &= price <= filters.max_price
         if filters.sizes is not None:
             columns = [j for j, name in enumerate(self._sizes) if name in filters.sizes]
-            keep &= self._size[rows][:, columns].any(axis=1) if columns else False
+            held = self._size[rows]
+            fits = held[:, columns].any(axis=1) if columns else np.zeros(len(rows), dtype=bool)
+            keep &= fits if filters.sized_only else fits | ~held.any(axis=1)
         if filters.genders is not None:
             keep &= _wanted(self._genders, filters.genders)[self._gender[rows]]
         if filters.occasions is not None:

@@ -32,6 +32,7 @@ from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item
 from recommender.selectors.index import ActiveIndex, current_index_and_stamp
 from recommender.selectors.items import ItemState, card_items, category_groups, item_state, raw_index, vector_of
+from accounts.preferences import Preferences, preferences_of
 from wardrobe import taxonomy
 from wardrobe.models import BoardPhoto, Garment
 from wardrobe.moodboards import ReadyPhoto, board_photo_vectors, inspiration_share, ready_board_photos
@@ -117,6 +118,100 @@ class RecommendationPage:
     board_photo_count: int = 0  # analysed mood-board photos that shaped this list
     inspiration_share: float = DEFAULT_INSPIRATION_SHARE  # the slider the list was made with
     next_cursor: str = ""  # "Show me more": pass it back for the next list (see more_cursor)
+    applied: list[AppliedFilter] = field(default_factory=list)  # what narrowed the list, and who said so
+    ask_shop_for: bool = False  # the closet's photos could not say whose clothes they are: ask, one click
+
+    @property
+    def gender_source(self) -> str:
+        return next((a.source for a in self.applied if a.name == "gender"), "")
+
+
+# Where an applied filter comes from: the page's own filter, the user's stated preferences, the closet's photos, or
+# the photos could not tell (only unisex items are shown until the person answers).
+SOURCE_FILTER, SOURCE_PROFILE, SOURCE_CLOSET, SOURCE_UNSURE = "filter", "profile", "closet", "unsure"
+SOURCE_TEXT = {
+    SOURCE_FILTER: "you chose it here", SOURCE_PROFILE: "from your profile",
+    SOURCE_CLOSET: "read from your closet's photos", SOURCE_UNSURE: "unsure: choose",
+}
+
+
+@dataclass(frozen=True)
+class AppliedFilter:
+    """One constraint a list was made under: ``name`` gender, size, budget or occasion; ``value`` as a person reads
+    it; ``source`` one of SOURCE_TEXT."""
+
+    name: str
+    value: str
+    source: str
+
+    @property
+    def source_text(self) -> str:
+        return SOURCE_TEXT[self.source]
+
+
+def stated_filters(filters: RecommendationFilters, stated: Preferences) -> tuple[Filters, list[AppliedFilter]]:
+    """The ml filters of the page's own choices, each left empty filled from the stated preferences (sizes admit
+    items that list none: a stated size must not hide every bag), and what was applied from where."""
+    ml = filters.to_ml()
+    applied: list[AppliedFilter] = []
+    if filters.gender:
+        applied.append(AppliedFilter("gender", filters.gender, SOURCE_FILTER))
+    elif stated.shop_for:
+        ml = dataclasses.replace(ml, genders=frozenset(_genders_for(stated.shop_for)))
+        applied.append(AppliedFilter("gender", stated.shop_for, SOURCE_PROFILE))
+    sizes = [s for s in (stated.clothing_size, stated.shoe_size) if s]
+    if filters.size:
+        applied.append(AppliedFilter("size", filters.size, SOURCE_FILTER))
+    elif sizes:
+        ml = dataclasses.replace(ml, sizes=frozenset(s.upper() for s in sizes), sized_only=False)
+        label = ", ".join([stated.clothing_size] * bool(stated.clothing_size)
+                          + [f"EU {stated.shoe_size}"] * bool(stated.shoe_size))
+        applied.append(AppliedFilter("size", label, SOURCE_PROFILE))
+    if filters.min_price is not None or filters.max_price is not None:
+        applied.append(AppliedFilter("budget", _budget_text(filters.min_price, filters.max_price), SOURCE_FILTER))
+    elif stated.budget_min is not None or stated.budget_max is not None:
+        ml = dataclasses.replace(
+            ml, min_price=float(stated.budget_min) if stated.budget_min is not None else None,
+            max_price=float(stated.budget_max) if stated.budget_max is not None else None,
+        )
+        applied.append(AppliedFilter("budget", _budget_text(stated.budget_min, stated.budget_max), SOURCE_PROFILE))
+    if filters.occasion:
+        applied.append(AppliedFilter("occasion", taxonomy.OCCASION_LABELS[filters.occasion], SOURCE_FILTER))
+    elif stated.occasions:
+        ml = dataclasses.replace(ml, occasions=frozenset(stated.occasions))
+        applied.append(AppliedFilter("occasion", ", ".join(stated.occasion_labels), SOURCE_PROFILE))
+    return ml, applied
+
+
+def _budget_text(low: Decimal | None, high: Decimal | None) -> str:
+    def amount(value: Decimal) -> str:
+        return format(Decimal(value).normalize(), "f")  # 50.00 -> "50", 49.90 -> "49.9"
+
+    if low is not None and high is not None:
+        return f"{amount(low)} to {amount(high)}"
+    if low is not None:
+        return f"from {amount(low)}"
+    return f"up to {amount(high)}" if high is not None else ""
+
+
+def preferences_state_key(owner_id: int) -> str:
+    return f"recs:prefs:{owner_id}"
+
+
+def forget_preferences_state(owner_id: int) -> None:
+    cache_delete(preferences_state_key(owner_id))
+
+
+def _stated_preferences(user: AbstractBaseUser) -> Preferences:
+    """The user's stated preferences, cached like the board state and dropped when they change (recommender.apps),
+    so a refresh costs no query for them."""
+    key = preferences_state_key(user.pk)
+    cached = cache_get(key)
+    if isinstance(cached, Preferences):
+        return cached
+    stated = preferences_of(user=user)
+    cache_set(key, stated, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    return stated
 
 
 # What For you reads of each garment: its state, the profile's cache key and the "because you own" line.
@@ -342,6 +437,9 @@ def _recommendations(
     liked = [i for i, kind in feedback.items() if kind == Feedback.Kind.LIKE]
     keep = int(round(k * KEEP_ON_MORE))
     kept, seen = list(shown[:keep]), list(shown[keep:])
+    stated = _stated_preferences(user)
+    ml_filters, page.applied = stated_filters(filters, stated)
+    ml_filters = dataclasses.replace(ml_filters, exclude_ids=frozenset([*excluded, *liked]))
     ready = [
         g for g in garments if g.embedding_state == EmbeddingState.READY and g.embedding_version == index.model_version
     ]
@@ -358,24 +456,32 @@ def _recommendations(
     page.board_photo_count = len(board.photo_ids) if board is not None else 0
     if closet is None and board is None:
         page.state = "embedding" if page.waiting_ids else "onboarding"
-        page.cards = _onboarding(index, state, filters, excluded=set(excluded) | set(liked) | set(seen), seed=seed, k=k,
-                                 kept=kept)
+        page.cards = _onboarding(
+            index, state, dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(seen)),
+            seed=seed, k=k, kept=kept,
+        )
         return page
-    ml_filters = filters.to_ml(exclude_ids=[*excluded, *liked, *seen])
-    if not filters.gender and ready:
+    if not filters.gender and not stated.shop_for and ready:
         page.closet_genders = closet_gender_filter(user=user, index=index, ready=ready)
         if page.closet_genders:
             ml_filters = dataclasses.replace(ml_filters, genders=page.closet_genders)
+            unsure = page.closet_genders == frozenset({taxonomy.UNISEX})
+            page.ask_shop_for = unsure
+            page.applied.insert(0, AppliedFilter(
+                "gender", ", ".join(sorted(page.closet_genders, key=lambda g: (g == taxonomy.UNISEX, g))),
+                SOURCE_UNSURE if unsure else SOURCE_CLOSET,
+            ))
+    still = _still_shown(index, info, _active_only(ml_filters), kept, closet)
     blended = recommend_with_board(
         raw_index(index),
         [-pk for pk in closet.owned_ids] if closet is not None else [],
         closet.owned_vectors if closet is not None else np.zeros((0, index.dim), dtype=np.float32),
         [_board_rank_id(pk) for pk in board.photo_ids] if board is not None else [],
         board.vectors if board is not None else np.zeros((0, index.dim), dtype=np.float32),
-        k=k,
+        k=k - len(still),
         share=page.inspiration_share,
         item_info=info,
-        filters=_active_only(ml_filters),
+        filters=_active_only(dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(shown))),
         sigma=settings.RECOMMENDER_NOISE_SIGMA,
         rng=np.random.default_rng(seed),
         profile=closet.profile if closet is not None else None,
@@ -383,7 +489,7 @@ def _recommendations(
         overfetch=settings.RECOMMENDER_OVERFETCH,
     )
     photo_rows = _board_photos_by_pk(user, blended.board)
-    closet_cards = _cards(blended.closet, state=state, garments={g.pk: g for g in ready}, feedback=feedback)
+    closet_cards = _cards([*blended.closet, *still], state=state, garments={g.pk: g for g in ready}, feedback=feedback)
     board_cards = _cards(blended.board, state=state, garments={}, feedback=feedback, photos=photo_rows)
     page.cards = closet_cards + board_cards
     page.groups = _groups(closet_cards)
@@ -392,6 +498,26 @@ def _recommendations(
             page.groups = [RecommendationGroup(label="From your closet", cards=closet_cards)]
         page.groups.append(RecommendationGroup(label="From your mood board", cards=board_cards, board=True))
     return page
+
+
+def _still_shown(
+    index: ActiveIndex, info: ItemTable, filters: Filters, kept: Sequence[int], closet: _ClosetProfile | None,
+) -> list[Recommendation]:
+    """The best of the previous list that "Show me more" keeps (those the filters still allow: not hidden, liked or
+    retired since), each credited to the nearest owned garment and placed in its nearest style, as a ranked card."""
+    ids = np.asarray([i for i in kept if i in index], dtype=np.int64)
+    if not len(ids):
+        return []
+    ids = ids[info.allowed(ids, filters)]
+    if not len(ids) or closet is None:
+        return [Recommendation(int(i), 0.0, None, 0) for i in ids]
+    vectors = vectors_of(raw_index(index), ids)
+    to_owned = vectors @ closet.owned_vectors.T
+    cluster = (vectors @ closet.profile.centroids.T).argmax(axis=1)
+    return [
+        Recommendation(int(i), float(row.max()), -int(closet.owned_ids[int(row.argmax())]), int(c))
+        for i, row, c in zip(ids, to_owned, cluster)
+    ]
 
 
 def _board_photos_by_pk(user: AbstractBaseUser, recs: Sequence[Recommendation]) -> dict[int, BoardPhoto]:
@@ -460,14 +586,13 @@ def _groups(cards: list[RecommendationCard]) -> list[RecommendationGroup]:
 
 
 def _onboarding(
-    index: ActiveIndex, state: ItemState, filters: RecommendationFilters, *, excluded: set[int], seed: int, k: int,
-    kept: Sequence[int] = (),
+    index: ActiveIndex, state: ItemState, ml_filters: Filters, *, seed: int, k: int, kept: Sequence[int] = (),
 ) -> list[RecommendationCard]:
-    """A diverse starter set: a seeded draw over the index, taken round-robin over the popular categories; after
-    "Show me more", the ``kept`` items of the list before (those the filters still allow) and new draws."""
+    """A diverse starter set under ``ml_filters`` (the page's and the stated ones): a seeded draw over the index,
+    taken round-robin over the popular categories; after "Show me more", the ``kept`` items of the list before (those
+    the filters still allow) and new draws."""
     info = state.info
     rng = np.random.default_rng(seed)
-    ml_filters = filters.to_ml(exclude_ids=excluded)
     still = [int(i) for i in np.asarray(kept, dtype=np.int64)[info.allowed(np.asarray(kept, dtype=np.int64),
                                                                          ml_filters)]] if len(kept) else []
     ml_filters = dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(still))

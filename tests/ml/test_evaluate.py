@@ -235,7 +235,9 @@ def test_run_reports_every_metric_for_every_config(tmp_path):
     ours = result["configs"]["ours"]
     assert set(ours["find_similar"]) == {"p10_articletype", "p10_articletype_colour", "map10_articletype"}
     assert set(ours["wardrobe_photo_only"]) == {"persona_precision", "palette_precision", "gender_violations",
-                                                "heldout_recall20", "distinct_articletypes", "refresh_overlap"}
+                                                "heldout_recall20", "distinct_articletypes", "refresh_overlap",
+                                                "category_coverage", "max_credit_share"}
+    assert result["configs"]["seed-knn"]["wardrobe_photo_only"]["max_credit_share"] is None  # names no reason
     assert set(ours["autotag"]) == {"articletype_top1", "colour_top1"}
     assert ours["find_similar"]["p10_articletype"] > result["configs"]["random"]["find_similar"]["p10_articletype"]
     assert result["configs"]["seed-knn"]["wardrobe_named"]["refresh_overlap"] == 1.0

@@ -32,6 +32,7 @@ FILTERS = [
     Filters(sizes=frozenset({"XXL"})),
     Filters(genders=frozenset({"Women", "Unisex"}), categories=frozenset({"tops"}), exclude_ids=frozenset({104})),
     Filters(occasions=frozenset({"formal", "party"})),
+    Filters(sizes=frozenset({"M"}), sized_only=False),
     Filters(occasions=frozenset({"sports"}), genders=frozenset({"Men", "Unisex"})),
 ]
 
@@ -85,3 +86,12 @@ def test_an_occasion_filter_keeps_only_items_of_those_occasions():
     kept = np.array(list(infos))[table.allowed(np.array(list(infos)), Filters(occasions=frozenset({"formal"})))]
     assert len(kept) and all(infos[int(i)].occasion == "formal" for i in kept)
     assert table.get(int(kept[0])).occasion == "formal"
+
+
+def test_a_stated_size_keeps_items_that_have_no_sizes():
+    infos = {1: ItemInfo(category="bags"), 2: ItemInfo(category="tops", sizes=frozenset({"S"})),
+             3: ItemInfo(category="tops", sizes=frozenset({"M"}))}
+    table = ItemTable.from_infos(infos)
+    assert table.allowed(np.array([1, 2, 3]), Filters(sizes=frozenset({"M"}), sized_only=False)).tolist() == [
+        True, False, True]
+    assert table.allowed(np.array([1, 2, 3]), Filters(sizes=frozenset({"M"}))).tolist() == [False, False, True]
