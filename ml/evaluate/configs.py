@@ -60,6 +60,10 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None) ->
         ConfigSpec("ours-imageonly", "ours with image weight 1 (no text at all)", _ours(image_weight=1.0)),
         ConfigSpec("ours-w0.5", "ours with image weight 0.5", _ours(image_weight=0.5)),
         ConfigSpec("ours-w0.85", "ours with image weight 0.85", _ours(image_weight=0.85)),
+        ConfigSpec("ours-nogroups", "ours without a centroid per category group (style clusters only)",
+                   _ours(category_groups=False)),
+        ConfigSpec("ours-noslots", "ours with the centroids competing on relevance alone and no category groups "
+                   "(the ranking before slots)", _ours(category_groups=False, centroid_slots=False)),
         ConfigSpec("ours-k1", "ours with one centroid (the wardrobe mean)", _ours(max_clusters=1)),
         ConfigSpec("ours-sigma0.05", "ours with ranking's default query noise 0.05", _ours(sigma=0.05)),
         ConfigSpec("ours-sigma0.2", "ours with query noise 0.2", _ours(sigma=0.2)),

@@ -28,12 +28,14 @@ class Dataset:
     base_colour: np.ndarray = field(init=False)
     gender: np.ndarray = field(init=False)
     usage: np.ndarray = field(init=False)
+    sub_category: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.article_type = np.array([i.article_type for i in self.items], dtype=object)
         self.base_colour = np.array([i.base_colour for i in self.items], dtype=object)
         self.gender = np.array([i.gender for i in self.items], dtype=object)
         self.usage = np.array([i.usage for i in self.items], dtype=object)
+        self.sub_category = np.array([i.sub_category for i in self.items], dtype=object)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -44,6 +46,7 @@ class Dataset:
             "base_colour": self.base_colour[index],
             "gender": self.gender[index],
             "usage": self.usage[index],
+            "sub_category": self.sub_category[index],
         }
 
     def describe(self) -> dict:

@@ -42,6 +42,12 @@ class Method:
     def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
+    def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int,
+                               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """``recommend`` and, per item, the wardrobe item its card names as the reason ("because you own ...");
+        None for a method whose cards name none."""
+        return self.recommend(wardrobe, named=named, k=k, rng=rng), None
+
     def prepare(self, *, evaluation_items: np.ndarray, wardrobes: Sequence[Wardrobe] = ()) -> None:
         """Called once before scoring with every query, wardrobe and held-out item of the run (a method that
         learns from labels, ``ours``' gender probe, must not learn from these) and the wardrobes to come (a method

@@ -43,9 +43,13 @@ class OursSettings:
     exploration: float = 0.1
     impute_neighbours: int = 10
     tag_filter: bool = True
-    usage_filter: bool = False  # the closet's usage (auto-tag consensus) filters too: not in the product
+    usage_filter: bool = False  # the closet's usage (auto-tag consensus) filters too: the product filters on the
+    # occasions a user states, not on guessed ones
     gender_rule: str = "probe"  # "probe": ml.gender over the closet's vectors; "vote": auto-tag votes (before)
     probe_features: str = "image"  # "image": the image block of the vectors; "item": the whole blended vectors
+    centroid_slots: bool = True  # each centroid gets its share of the list (ml.ranking.slot_quotas)
+    category_groups: bool = True  # a centroid per category group of the closet (subCategory: the named closet's
+    # own labels, a photo-only closet's auto-tag votes), as For you groups a closet by its garments' categories
 
 
 class OursMethod(Method):
@@ -74,7 +78,7 @@ class OursMethod(Method):
         self.index = ExactIndex(np.arange(len(self.x)), self.x, model_version="eval")
         self._closets: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, dict[str, Any], Profile]] = {}
         self._table: ItemTable | None = None
-        self._boards: dict[tuple[Any, ...], tuple[np.ndarray, Profile]] = {}
+        self._boards: dict[tuple[Any, ...], tuple[np.ndarray, Profile, list[str]]] = {}
         self.probe: GenderProbe | None = None
         self.probe_s = 0.0
         self.closets_s = 0.0
@@ -108,8 +112,18 @@ class OursMethod(Method):
             tags = self._batch_tags(vectors, rows, [groups[o] for o in owner], owner, len(wardrobes))
             for j, w in enumerate(wardrobes):
                 v = vectors[owner == j]
-                profile = build_profile(unit_rows(v), max_clusters=self.s.max_clusters)
+                profile = build_profile(unit_rows(v), max_clusters=self.s.max_clusters,
+                                        groups=self._groups(w.items, named, tags[j]))
                 self._closets[(w.items, named)] = (v, tags[j] if self.s.tag_filter else {}, profile)
+
+    def _groups(self, items: Sequence[int], named: bool, tags: dict[str, Any]) -> list[str] | None:
+        """Each closet item's category group for the profile: its own subCategory when the closet has names (the
+        user chose a category), else the subCategory its auto-tag neighbours vote for; None: no groups."""
+        if not self.s.category_groups:
+            return None
+        if named:
+            return [str(self.data.sub_category[i]) for i in items]
+        return list(tags["item_groups"])
 
     def _probe_input(self, vectors: np.ndarray) -> np.ndarray:
         """What the gender probe reads of item vectors: their unit image block (recommender.closet_traits'
@@ -172,8 +186,6 @@ class OursMethod(Method):
                     owner: np.ndarray, n_closets: int) -> list[dict[str, Any]]:
         """Closet tags of many closets at once: row i of ``vectors`` is photo ``rows[i]`` of closet ``owner[i]``,
         whose auto-tag neighbours leave out ``exclude_groups[i]`` (the closet's own items)."""
-        if not self.s.tag_filter:
-            return [{} for _ in range(n_closets)]
         suggestions: list[list[Suggestion]] = [[] for _ in range(n_closets)]
         for start in range(0, len(rows), self.chunk):
             scores = vectors[start : start + self.chunk] @ self.x.T
@@ -183,9 +195,13 @@ class OursMethod(Method):
             for i, row in enumerate(near):
                 suggestions[owner[start + i]].append(
                     suggest_tags([self.data.labels(j) for j in row], np.maximum(1 - scores[i, row], 0),
-                                 fields=("gender", "usage")))
-        out = []
+                                 fields=("gender", "usage", "sub_category")))
+        out: list[dict[str, Any]] = []
         for j in range(n_closets):
+            item_groups = [s.value("sub_category") for s in suggestions[j]]
+            if not self.s.tag_filter:
+                out.append({"item_groups": item_groups})
+                continue
             usage = consensus(suggestions[j], "usage", min_share=USAGE_MIN_SHARE)
             if self.s.gender_rule == "probe":
                 if self.probe is None:
@@ -194,10 +210,12 @@ class OursMethod(Method):
 
                 mine = owner == j
                 call = closet_gender(self.probe, self._probe_input(vectors[mine]))
-                out.append({"genders": call.genders, "usage": usage, "call": call.hypothesis})
+                out.append({"genders": call.genders, "usage": usage, "call": call.hypothesis,
+                            "item_groups": item_groups})
             else:
                 gender = consensus(suggestions[j], "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"})
-                out.append({"genders": frozenset({gender, "Unisex"}) if gender else None, "usage": usage})
+                out.append({"genders": frozenset({gender, "Unisex"}) if gender else None, "usage": usage,
+                            "item_groups": item_groups})
         return out
 
     def closet_calls(self) -> dict[str, dict[str, float]]:
@@ -212,14 +230,14 @@ class OursMethod(Method):
         return out
 
     def _item_table(self) -> ItemTable:
-        """Usage (in the category slot) and gender of every item as ml.ranking.ItemTable columns, built once: the
+        """Usage (the occasion column) and gender of every item as ml.ranking.ItemTable columns, built once: the
         filters then cost a few array operations per candidate list, as on the site."""
         from ml.ranking import ItemTable
 
         if self._table is None:
             n = len(self.data)
-            self._table = ItemTable(np.arange(n), categories=list(self.data.usage), prices=[None] * n,
-                                    sizes=[()] * n, genders=list(self.data.gender))
+            self._table = ItemTable(np.arange(n), categories=list(self.data.sub_category), prices=[None] * n,
+                                    sizes=[()] * n, genders=list(self.data.gender), occasions=list(self.data.usage))
         return self._table
 
     def _closet(self, wardrobe: Wardrobe, named: bool) -> tuple[np.ndarray, dict[str, Any], Profile]:
@@ -231,12 +249,17 @@ class OursMethod(Method):
         if key not in self._closets:
             items = list(wardrobe.items)
             vectors = self.x[items] if named else self.photo_vectors(items, exclude=items)
-            tags = self.closet_tags(vectors, items) if self.s.tag_filter else {}
-            profile = build_profile(unit_rows(vectors), max_clusters=self.s.max_clusters)
-            self._closets[key] = (vectors, tags, profile)
+            tags = self.closet_tags(vectors, items)
+            profile = build_profile(unit_rows(vectors), max_clusters=self.s.max_clusters,
+                                    groups=self._groups(items, named, tags))
+            self._closets[key] = (vectors, tags if self.s.tag_filter else {}, profile)
         return self._closets[key]
 
     def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
+        return self.recommend_with_reasons(wardrobe, named=named, k=k, rng=rng)[0]
+
+    def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int,
+                               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
         from ml.ranking import recommend
 
         items = list(wardrobe.items)
@@ -244,7 +267,8 @@ class OursMethod(Method):
         filters, info = self._filters_and_info(tags)
         found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, rng=rng,
                           profile=profile, **self._ranking_options())
-        return np.array([r.item_id for r in found], dtype=np.int64)
+        return (np.array([r.item_id for r in found], dtype=np.int64),
+                np.array([-1 if r.because_owned_id is None else r.because_owned_id for r in found], dtype=np.int64))
 
     def _filters_and_info(self, tags: dict[str, Any], exclude: Sequence[int] = ()) -> tuple[Any, Any]:
         """The closet's filters (gender, and usage when ``usage_filter``) and the item table they read."""
@@ -252,24 +276,27 @@ class OursMethod(Method):
 
         if not self.s.tag_filter:
             return Filters(exclude_ids=frozenset(int(i) for i in exclude)), None
-        # ml.ranking filters on gender and category; the dataset's usage rides in the category slot here.
         usage = tags["usage"] if self.s.usage_filter else ""
-        return (Filters(genders=tags["genders"], categories=frozenset({usage}) if usage else None,
+        return (Filters(genders=tags["genders"], occasions=frozenset({usage}) if usage else None,
                         exclude_ids=frozenset(int(i) for i in exclude)), self._item_table())
 
     def _ranking_options(self) -> dict[str, Any]:
         return {"sigma": self.s.sigma, "mmr_lambda": self.s.mmr_lambda, "max_clusters": self.s.max_clusters,
-                "exploration": self.s.exploration}
+                "exploration": self.s.exploration, "centroid_slots": self.s.centroid_slots}
 
-    def _board(self, wardrobe: Wardrobe, board: Board) -> tuple[np.ndarray, Profile]:
+    def _board(self, wardrobe: Wardrobe, board: Board) -> tuple[np.ndarray, Profile, list[str]]:
         """The board's photo-only vectors (text borrowed from shop items, never from the closet or the board) and
-        profile, as recommender.selectors.for_you builds them for a user's board."""
+        profile, as recommender.selectors.for_you builds them for a user's board; and each photo's auto-tagged
+        category group (for the pooled blend, where the photos count as garments)."""
         from ml.ranking import build_profile
 
         cache_key = ("board", wardrobe.items, board.items)
         if cache_key not in self._boards:
-            vectors = self.photo_vectors(board.items, exclude=list(board.items) + list(wardrobe.items))
-            self._boards[cache_key] = (vectors, build_profile(unit_rows(vectors)))
+            exclude = np.asarray(list(board.items) + list(wardrobe.items), dtype=np.int64)
+            vectors = self.photo_vectors(board.items, exclude=exclude.tolist())
+            rows = np.asarray(board.items, dtype=np.int64)
+            tags = self._batch_tags(vectors, rows, [exclude] * len(rows), np.zeros(len(rows), dtype=np.int64), 1)
+            self._boards[cache_key] = (vectors, build_profile(unit_rows(vectors)), list(tags[0]["item_groups"]))
         return self._boards[cache_key]
 
     def recommend_with_board(self, wardrobe: Wardrobe, board: Board, *, share: float, k: int,
@@ -279,7 +306,7 @@ class OursMethod(Method):
         from ml.ranking import recommend_with_board
 
         vectors, tags, profile = self._closet(wardrobe, named=False)
-        board_vectors, board_profile = self._board(wardrobe, board)
+        board_vectors, board_profile, _ = self._board(wardrobe, board)
         filters, info = self._filters_and_info(tags, exclude=board.items + wardrobe.items)
         blended = recommend_with_board(self.index, list(wardrobe.items), vectors, list(board.items), board_vectors,
                                        k=k, share=share, filters=filters, item_info=info, profile=profile,
@@ -292,11 +319,12 @@ class OursMethod(Method):
         from ml.ranking import build_profile, recommend
 
         vectors, tags, _ = self._closet(wardrobe, named=False)
-        board_vectors, _ = self._board(wardrobe, board)
+        board_vectors, _, board_groups = self._board(wardrobe, board)
         pooled = np.concatenate([vectors, board_vectors])
+        closet_groups: list[str] = list((tags or self.closet_tags(vectors, wardrobe.items)).get("item_groups") or [])
+        groups = closet_groups + board_groups if self.s.category_groups else None
         filters, info = self._filters_and_info(tags, exclude=board.items)
+        profile = build_profile(unit_rows(pooled), max_clusters=self.s.max_clusters, groups=groups)
         found = recommend(self.index, list(wardrobe.items) + list(board.items), pooled, k=k, filters=filters,
-                          item_info=info, rng=rng, profile=build_profile(unit_rows(pooled),
-                                                                         max_clusters=self.s.max_clusters),
-                          **self._ranking_options())
+                          item_info=info, rng=rng, profile=profile, **self._ranking_options())
         return np.array([r.item_id for r in found], dtype=np.int64)

@@ -45,11 +45,13 @@ def score_similar(data: Dataset, queries: np.ndarray, idx: np.ndarray, dist: np.
 def score_wardrobes(data: Dataset, method: Method, wardrobes: Sequence[Wardrobe], *, named: bool,
                     rng: np.random.Generator, timings: list[float]) -> dict:
     rows: dict[str, list[float]] = {k: [] for k in ("persona_precision", "palette_precision", "gender_violations",
-                                                     "heldout_recall20", "distinct_articletypes", "refresh_overlap")}
+                                                     "heldout_recall20", "distinct_articletypes", "refresh_overlap",
+                                                     "category_coverage", "max_credit_share")}
     for w in wardrobes:
         start = time.perf_counter()
-        first = [int(i) for i in method.recommend(w, named=named, k=K_RECOMMEND, rng=rng)]
+        found, reasons = method.recommend_with_reasons(w, named=named, k=K_RECOMMEND, rng=rng)
         timings.append((time.perf_counter() - start) * 1000)
+        first = [int(i) for i in found]
         second = [int(i) for i in method.recommend(w, named=named, k=K_RECOMMEND, rng=rng)]
         if set(first) & set(w.items):
             raise AssertionError(f"{method.name} recommended an item of the wardrobe itself")
@@ -61,7 +63,12 @@ def score_wardrobes(data: Dataset, method: Method, wardrobes: Sequence[Wardrobe]
         rows["heldout_recall20"].append(metrics.recall_at_k(first, w.heldout, k=K_RECOMMEND))
         rows["distinct_articletypes"].append(float(len({data.article_type[i] for i in first})))
         rows["refresh_overlap"].append(metrics.jaccard(first, second))
-    return {k: metrics.mean(v) for k, v in rows.items()}
+        owned_groups = set(data.sub_category[list(w.items)])
+        rows["category_coverage"].append(len(owned_groups & set(data.sub_category[first])) / len(owned_groups)
+                                         if first else 0.0)
+        if reasons is not None and len(reasons):
+            rows["max_credit_share"].append(max(Counter(int(r) for r in reasons).values()) / pad)
+    return {k: metrics.mean(v) if v else None for k, v in rows.items()}
 
 
 def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *, queries: np.ndarray,

@@ -84,7 +84,7 @@ class Pairings:
     message: str = ""
     outfit: OutfitSuggestion | None = None
     category: str = ""  # what the garment is taken for: its category, or the shop's vote for a garment left "Other"
-    missing: list[str] = field(default_factory=list)  # outfit slots the closet could not fill
+    missing: list[str] = field(default_factory=list)  # outfit slots the closet has nothing for
     genders: frozenset[str] | None = None  # the shop part's gender filter (None: any)
     closet_message: str = ""
     shop_message: str = ""
@@ -92,6 +92,10 @@ class Pairings:
     @property
     def category_label(self) -> str:
         return taxonomy.CATEGORY_LABELS.get(self.category, self.category)
+
+    @property
+    def missing_labels(self) -> list[str]:
+        return [taxonomy.SLOT_LABELS.get(slot, slot).lower() for slot in self.missing]
 
 
 def recommend_for_liked(
@@ -329,8 +333,8 @@ def pairings_for(*, garment: Garment, k: int = 12) -> Pairings:
              for p in (outfit.picks if outfit is not None else [])]
     closet = first + _round_robin(others, key=lambda m: categories.get(m.garment.pk, m.garment.category),
                                   k=max(0, k - len(first)))
-    filled = {taxonomy.slot_for(categories.get(m.garment.pk, m.garment.category)) for m in first}
-    missing = [slot for slot in wanted_slots(anchor, garment.season) if slot not in filled]
+    owned_slots = {taxonomy.slot_for(c) for pk, c in categories.items() if pk != garment.pk}
+    missing = [slot for slot in wanted_slots(anchor, garment.season) if slot not in owned_slots]
     pairings = Pairings(closet=closet, inventory=[], outfit=outfit, category=category, missing=missing)
     if not closet:
         pairings.closet_message = "Nothing in your closet goes with it yet."
