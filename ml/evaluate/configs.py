@@ -60,6 +60,8 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None) ->
         ConfigSpec("ours-imageonly", "ours with image weight 1 (no text at all)", _ours(image_weight=1.0)),
         ConfigSpec("ours-w0.5", "ours with image weight 0.5", _ours(image_weight=0.5)),
         ConfigSpec("ours-w0.85", "ours with image weight 0.85", _ours(image_weight=0.85)),
+        ConfigSpec("ours-stated", "ours for people who stated whom they shop for and the occasion (the persona's "
+                   "gender and usage filter, as accounts.preferences feeds For you)", _ours(stated_preferences=True)),
         ConfigSpec("ours-nogroups", "ours without a centroid per category group (style clusters only)",
                    _ours(category_groups=False)),
         ConfigSpec("ours-noslots", "ours with the centroids competing on relevance alone and no category groups "

@@ -47,6 +47,7 @@ class OursSettings:
     # occasions a user states, not on guessed ones
     gender_rule: str = "probe"  # "probe": ml.gender over the closet's vectors; "vote": auto-tag votes (before)
     probe_features: str = "image"  # "image": the image block of the vectors; "item": the whole blended vectors
+    stated_preferences: bool = False  # the person stated whom they shop for and the occasion (For you's defaults)
     centroid_slots: bool = True  # each centroid gets its share of the list (ml.ranking.slot_quotas)
     category_groups: bool = True  # a centroid per category group of the closet (subCategory: the named closet's
     # own labels, a photo-only closet's auto-tag votes), as For you groups a closet by its garments' categories
@@ -264,16 +265,23 @@ class OursMethod(Method):
 
         items = list(wardrobe.items)
         vectors, tags, profile = self._closet(wardrobe, named)
-        filters, info = self._filters_and_info(tags)
+        filters, info = self._filters_and_info(tags, wardrobe=wardrobe)
         found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, rng=rng,
                           profile=profile, **self._ranking_options())
         return (np.array([r.item_id for r in found], dtype=np.int64),
                 np.array([-1 if r.because_owned_id is None else r.because_owned_id for r in found], dtype=np.int64))
 
-    def _filters_and_info(self, tags: dict[str, Any], exclude: Sequence[int] = ()) -> tuple[Any, Any]:
-        """The closet's filters (gender, and usage when ``usage_filter``) and the item table they read."""
+    def _filters_and_info(self, tags: dict[str, Any], exclude: Sequence[int] = (),
+                          wardrobe: Wardrobe | None = None) -> tuple[Any, Any]:
+        """The closet's filters (gender, and usage when ``usage_filter``) and the item table they read. With
+        ``stated_preferences``, the person said whom they shop for and for which occasion (the wardrobe's persona,
+        as accounts.preferences holds it): those filter instead of anything read from the photos."""
         from ml.ranking import Filters
 
+        if self.s.stated_preferences and wardrobe is not None:
+            genders = {wardrobe.gender, "Unisex"} if wardrobe.gender in ("Men", "Women") else {wardrobe.gender}
+            return (Filters(genders=frozenset(genders), occasions=frozenset({wardrobe.usage}),
+                            exclude_ids=frozenset(int(i) for i in exclude)), self._item_table())
         if not self.s.tag_filter:
             return Filters(exclude_ids=frozenset(int(i) for i in exclude)), None
         usage = tags["usage"] if self.s.usage_filter else ""
@@ -307,7 +315,7 @@ class OursMethod(Method):
 
         vectors, tags, profile = self._closet(wardrobe, named=False)
         board_vectors, board_profile, _ = self._board(wardrobe, board)
-        filters, info = self._filters_and_info(tags, exclude=board.items + wardrobe.items)
+        filters, info = self._filters_and_info(tags, exclude=board.items + wardrobe.items, wardrobe=wardrobe)
         blended = recommend_with_board(self.index, list(wardrobe.items), vectors, list(board.items), board_vectors,
                                        k=k, share=share, filters=filters, item_info=info, profile=profile,
                                        board_profile=board_profile, rng=rng, **self._ranking_options())
@@ -323,7 +331,7 @@ class OursMethod(Method):
         pooled = np.concatenate([vectors, board_vectors])
         closet_groups: list[str] = list((tags or self.closet_tags(vectors, wardrobe.items)).get("item_groups") or [])
         groups = closet_groups + board_groups if self.s.category_groups else None
-        filters, info = self._filters_and_info(tags, exclude=board.items)
+        filters, info = self._filters_and_info(tags, exclude=board.items, wardrobe=wardrobe)
         profile = build_profile(unit_rows(pooled), max_clusters=self.s.max_clusters, groups=groups)
         found = recommend(self.index, list(wardrobe.items) + list(board.items), pooled, k=k, filters=filters,
                           item_info=info, rng=rng, profile=profile, **self._ranking_options())

@@ -281,3 +281,16 @@ def test_the_command_scores_the_mini_set_from_real_photos(tmp_path):
     assert result["dataset"]["items"] == 300
     ours = result["configs"]["ours"]["find_similar"]["p10_articletype"]
     assert ours > result["configs"]["random"]["find_similar"]["p10_articletype"]
+
+
+def test_stated_preferences_keep_the_list_to_the_persona(tmp_path):
+    data = make_dataset(tmp_path)
+    features = LabelFeatures(data)
+    method = evaluate.OursMethod(features.image(input_size=128, pooling="avg"), features.text(), data,
+                                 evaluate.OursSettings(stated_preferences=True, tag_filter=False))
+    wardrobes = evaluate.sample_wardrobes(data, n=6, rng=np.random.default_rng(4), min_persona_items=60)
+    method.prepare(evaluation_items=np.unique([i for w in wardrobes for i in w.items + w.heldout]),
+                   wardrobes=wardrobes)
+    scores = evaluate.score_wardrobes(data, method, wardrobes, named=False, rng=np.random.default_rng(2),
+                                      timings=[])
+    assert scores["persona_precision"] == 1.0
