@@ -19,6 +19,7 @@ from ml.autotag import Suggestion, consensus, suggest_tags
 from ml.evaluate.data import AUTOTAG_NEIGHBOURS, Dataset, Wardrobe
 from ml.evaluate.methods import Method, top_k
 from ml.vectors import VectorLayout, borrowed_text, unit_rows
+from wardrobe import taxonomy
 
 if TYPE_CHECKING:
     from ml.evaluate.moodboard import Board
@@ -80,6 +81,11 @@ class OursMethod(Method):
         self._closets: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, dict[str, Any], Profile]] = {}
         self._table: ItemTable | None = None
         self._boards: dict[tuple[Any, ...], tuple[np.ndarray, Profile, list[str]]] = {}
+        # wardrobe.taxonomy's reading of each item (plain Python, the one owner of that vocabulary), for Style this.
+        self.site_category = np.array([taxonomy.category_for(i.master_category, i.sub_category, i.article_type)
+                                       for i in data.items], dtype=object)
+        self.site_colour = np.array([taxonomy.colour_for(i.base_colour) for i in data.items], dtype=object)
+        self._site_table: ItemTable | None = None
         self.probe: GenderProbe | None = None
         self.probe_s = 0.0
         self.closets_s = 0.0
@@ -270,6 +276,42 @@ class OursMethod(Method):
                           profile=profile, **self._ranking_options())
         return (np.array([r.item_id for r in found], dtype=np.int64),
                 np.array([-1 if r.because_owned_id is None else r.because_owned_id for r in found], dtype=np.int64))
+
+    def style_this(self, wardrobe: Wardrobe, anchor: int, *, k: int) -> tuple[Any, np.ndarray]:
+        """Style this for item ``anchor`` of the named closet ``wardrobe``: the outfit ml.outfits completes from
+        the rest of the closet, and the shop items ml.ranking.pairs_for_outfit brings (the closet's gender filter,
+        never its own category or beauty and nightwear, never within 0.95 of an owned vector), as the site does."""
+        from ml.outfits import Piece, complete_outfit, wanted_slots
+        from ml.ranking import COMPLEMENTS, Filters, ItemTable, pairs_for_outfit
+        vectors, tags, _ = self._closet(wardrobe, named=True)
+        if self._site_table is None:
+            n = len(self.data)
+            self._site_table = ItemTable(np.arange(n), categories=list(self.site_category), prices=[None] * n,
+                                         sizes=[()] * n, genders=list(self.data.gender))
+
+        def piece(i: int, vector: np.ndarray) -> Piece:
+            category = self.site_category[i]
+            season = str(self.data.items[i].season or "").strip().lower()
+            return Piece(id=int(i), name=str(i), slot=taxonomy.slot_for(category), colour=self.site_colour[i],
+                         season=season if season in taxonomy.SEASONS else "",
+                         occasions=frozenset({taxonomy.occasion_for(self.data.usage[i])} - {""}), vector=vector,
+                         one_piece=category == taxonomy.DRESSES)
+
+        pieces = [piece(i, v) for i, v in zip(wardrobe.items, vectors)]
+        anchor_piece = next(p for p in pieces if p.id == anchor)
+        outfit = complete_outfit(anchor_piece, pieces)
+        category = self.site_category[anchor]
+        not_worn_with = {taxonomy.BEAUTY, taxonomy.NIGHTWEAR}
+        wanted = [c for c in COMPLEMENTS.get(category, taxonomy.CATEGORIES) if c != category and c not in not_worn_with]
+        owned_slots = {p.slot for p in pieces if p.id != anchor}
+        missing = [s for s in wanted_slots(anchor_piece, anchor_piece.season) if s not in owned_slots]
+        genders = tags.get("genders") if tags else None
+        recs = pairs_for_outfit(
+            self.index, self.x[anchor], category=category, wanted=wanted, item_info=self._site_table,
+            owned_vectors=vectors, first=[c for c in wanted if taxonomy.slot_for(c) in missing], k=k,
+            filters=Filters(genders=genders, exclude_ids=frozenset(int(i) for i in wardrobe.items)),
+        )
+        return outfit, np.array([r.item_id for r in recs], dtype=np.int64)
 
     def _filters_and_info(self, tags: dict[str, Any], exclude: Sequence[int] = (),
                           wardrobe: Wardrobe | None = None) -> tuple[Any, Any]:

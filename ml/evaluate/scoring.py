@@ -18,6 +18,7 @@ from ml.evaluate.features import PooledFeatures
 from ml.evaluate.methods import Method
 from ml.evaluate.moodboard import Board, sample_boards, score_boards
 from ml.evaluate.ours import OursMethod, OursSettings
+from ml.evaluate.styling import score_style_this
 
 
 def score_similar(data: Dataset, queries: np.ndarray, idx: np.ndarray, dist: np.ndarray) -> tuple[dict, dict]:
@@ -99,6 +100,7 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
                             timings=recommend_ms)
     mood_board = (score_boards(data, method, boards, rng=np.random.default_rng([seed, 5]))
                   if boards and isinstance(method, OursMethod) else None)
+    style_this = score_style_this(data, method, wardrobes) if isinstance(method, OursMethod) and wardrobes else None
     calls = method.closet_calls()
     return {
         "description": spec.description,
@@ -108,6 +110,7 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
         "wardrobe_photo_only": photo,
         "autotag": autotag,
         **({"mood_board": mood_board} if mood_board is not None else {}),
+        **({"style_this": style_this} if style_this is not None else {}),
         "cost": {
             "build_s": build_s,
             "probe_s": method.probe_s,

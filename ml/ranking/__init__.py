@@ -24,8 +24,8 @@ from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommenda
                                     recommend_with_board)
 from ml.ranking.items import COMPLEMENTS, Filters, ItemInfo, ItemInfoSource, ItemTable
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
-from ml.ranking.queries import (Recommendation, mmr, mmr_by_quota, pairs_with, recommend, similar_to, slot_quotas,
-                               vectors_of)
+from ml.ranking.queries import (Recommendation, mmr, mmr_by_quota, pairs_for_outfit, pairs_with, recommend, similar_to,
+                               slot_quotas, vectors_of)
 
 __all__ = [
     "BlendedRecommendations",
@@ -43,6 +43,7 @@ __all__ = [
     "kmeans",
     "mmr",
     "mmr_by_quota",
+    "pairs_for_outfit",
     "pairs_with",
     "recommend",
     "recommend_with_board",

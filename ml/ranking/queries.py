@@ -419,3 +419,31 @@ def pairs_with(
             if queue and len(out) < k:
                 out.append(queue.pop(0))
     return out
+
+
+def pairs_for_outfit(
+    index: VectorIndex,
+    vector: np.ndarray,
+    *,
+    category: str,
+    wanted: Sequence[str],
+    item_info: ItemInfoSource,
+    owned_vectors: np.ndarray | None = None,
+    first: Collection[str] = (),
+    k: int = 12,
+    filters: Filters | None = None,
+    duplicate_threshold: float = 0.95,
+) -> list[Recommendation]:
+    """Shop items that complete an outfit around one garment ("Style this"): :func:`pairs_with` over the ``wanted``
+    categories only, without any item within ``duplicate_threshold`` cosine of an ``owned_vectors`` row (the user
+    has it already), the ``first`` categories (those the closet has nothing for) ahead of the rest."""
+    recs = pairs_with(index, vector, category=category, item_info=item_info, k=k * 3,
+                      complements={category: tuple(c for c in wanted if c != category)}, filters=filters)
+    owned = _rows(owned_vectors)
+    if recs and len(owned):
+        near_owned = (vectors_of(index, [r.item_id for r in recs]) @ normalise(owned).T).max(axis=1)
+        recs = [r for r, cos in zip(recs, near_owned) if cos <= duplicate_threshold]
+    if first:
+        info = _info_getter(item_info)
+        recs.sort(key=lambda r: getattr(info(r.item_id), "category", "") not in first)  # stable
+    return recs[:k]

@@ -19,7 +19,7 @@ from ml.index import normalise
 from ml.images import Box, crop_to_box
 from ml.masks import photo_for_embedding
 from ml.outfits import Piece, wanted_slots
-from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_with, similar_to, vectors_of
+from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_for_outfit, similar_to, vectors_of
 from recommender import autotag
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item, hidden_ids
@@ -346,17 +346,14 @@ def pairings_for(*, garment: Garment, k: int = 12) -> Pairings:
                                  "re-indexing.")
         return pairings
     pairings.genders = closet_gender_filter(user=user, index=index)
-    recs = pairs_with(
-        index, vector, category=category, item_info=info, k=k * 3, complements={category: tuple(wanted)},
+    recs = pairs_for_outfit(
+        index, vector, category=category, wanted=wanted, item_info=info, owned_vectors=owned, k=k,
+        first=[c for c in wanted if taxonomy.slot_for(c) in missing],
         filters=Filters(genders=pairings.genders, exclude_ids=frozenset(hidden_ids(user))),
+        duplicate_threshold=PAIR_DUPLICATE,
     )
-    if recs and len(owned):
-        near_owned = (vectors_of(index, [r.item_id for r in recs]) @ owned.T).max(axis=1)
-        recs = [r for r, cos in zip(recs, near_owned) if cos <= PAIR_DUPLICATE]
     items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
-    matches = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
-    matches.sort(key=lambda m: taxonomy.slot_for(m.item.category) not in missing)  # stable: missing slots first
-    pairings.inventory = matches[:k]
+    pairings.inventory = [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
     if not pairings.inventory:
         pairings.shop_message = "No shop item goes with it right now" + (
             f" for {', '.join(sorted(pairings.genders))}." if pairings.genders else ".")
