@@ -43,19 +43,23 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _write_photo(zf: zipfile.ZipFile, stored_name: str, path: str) -> tuple[str, str]:
+    """Copy a stored photo into the zip at ``path``: (path, SHA-256), or ("", "") when the file is gone (the record
+    is still exported; a restore reports the missing photo)."""
+    try:
+        with default_storage.open(stored_name, "rb") as fh:
+            photo = fh.read()
+    except (OSError, ValueError):
+        return "", ""
+    zf.writestr(path, photo, compress_type=zipfile.ZIP_STORED)  # JPEGs do not deflate
+    return path, hashlib.sha256(photo).hexdigest()
+
+
 def _garment_records(user: AbstractBaseUser, zf: zipfile.ZipFile) -> list[dict[str, Any]]:
     records = []
     garments = Garment.objects.filter(owner=user).defer("embedding").prefetch_related("tags").order_by("id")
     for g in garments:
-        image_path = f"images/{g.pk}.jpg"
-        try:
-            with default_storage.open(g.image.name, "rb") as fh:
-                photo = fh.read()
-        except (OSError, ValueError):
-            image_path, digest = "", ""
-        else:
-            zf.writestr(image_path, photo, compress_type=zipfile.ZIP_STORED)  # JPEGs do not deflate
-            digest = hashlib.sha256(photo).hexdigest()
+        image_path, digest = _write_photo(zf, g.image.name, f"images/{g.pk}.jpg")
         records.append(
             {
                 "id": g.pk,
@@ -83,15 +87,7 @@ def _board_records(user: AbstractBaseUser, zf: zipfile.ZipFile) -> list[dict[str
     for board in MoodBoard.objects.filter(owner=user).order_by("id"):
         photos = []
         for photo in BoardPhoto.objects.filter(board=board, owner=user).defer("embedding").order_by("id"):
-            path = f"boards/{photo.pk}.jpg"
-            try:
-                with default_storage.open(photo.image.name, "rb") as fh:
-                    data = fh.read()
-            except (OSError, ValueError):
-                path, digest = "", ""
-            else:
-                zf.writestr(path, data, compress_type=zipfile.ZIP_STORED)
-                digest = hashlib.sha256(data).hexdigest()
+            path, digest = _write_photo(zf, photo.image.name, f"boards/{photo.pk}.jpg")
             photos.append({
                 "id": photo.pk, "source": photo.source, "caption": photo.caption, "shop_item_id": photo.shop_item_id,
                 "garment": photo.garment_id, "created_at": _iso(photo.created_at), "image": path, "photo_sha256": digest,

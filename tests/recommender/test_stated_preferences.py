@@ -2,27 +2,20 @@
 what was not said, and the page and the API say what was applied and why. Real index, real database."""
 from decimal import Decimal
 
-import numpy as np
 import pytest
 
 from accounts.preferences import preferences_set
 from recommender import services
 from recommender.selectors import RecommendationFilters, recommendations_for
 from tests.factories import InventoryItemFactory
-from tests.recommender.recs_fixtures import DIM, ready_garment, unit
+from tests.recommender.recs_fixtures import ready_garment
+from tests.recommender.test_closet_traits import AXIS, near
 from wardrobe import taxonomy
 
 pytestmark = pytest.mark.django_db
 
-AXIS = {"Men": 0, "Women": 1, "Unisex": 2}
 SIZES = (["S", "M"], ["L"], ["39", "40"], [])
 OCCASIONS = ("Casual", "Formal", "Sports")
-
-
-def near(gender: str, n: int, *, seed: int, noise: float = 0.3) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    centre = np.eye(DIM)[AXIS[gender]]
-    return np.stack([unit(centre + noise * rng.normal(size=DIM)) for _ in range(n)])
 
 
 @pytest.fixture
