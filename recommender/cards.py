@@ -159,7 +159,7 @@ def for_you_content(
             "shop_for_choices": SHOP_FOR_CHOICES,
             "cards": [views[id(c)] for c in page.cards],
             "groups": [
-                {"label": g.label, "board": g.board, "cards": [views[id(c)] for c in g.cards]} for g in page.groups
+                {"label": g.label, "board": g.board, "complete": g.complete, "cards": [views[id(c)] for c in g.cards]} for g in page.groups
             ],
             "feedback_url": url("recommender:feedback"),
             "next_url": request.get_full_path(),

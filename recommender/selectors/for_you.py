@@ -23,8 +23,8 @@ from django.core import signing
 from django.db import connection
 
 from ml.index import normalise
-from ml.ranking import (DEFAULT_INSPIRATION_SHARE, Filters, ItemTable, Profile, Recommendation, build_profile,
-                        recommend_with_board, vectors_of)
+from ml.ranking import (COMPLEMENTS, DEFAULT_INSPIRATION_SHARE, Filters, ItemTable, Profile, Recommendation,
+                        build_profile, inspiration_slots, recommend, recommend_with_board, vectors_of)
 from ml.vectors import VectorLayout
 from recommender.caching import cache_delete, cache_get, cache_set, content_get, content_set
 from recommender.closet_traits import closet_gender_filter
@@ -93,6 +93,7 @@ class RecommendationGroup:
     label: str
     cards: list[RecommendationCard]
     board: bool = False  # the "From your mood board" group
+    complete: bool = False  # the "Complete your closet" group: categories that pair with the closet's, not owned
 
 
 @dataclass
@@ -274,6 +275,7 @@ class _ClosetProfile:
     owned_ids: list[int]  # garment pks, ascending
     owned_vectors: np.ndarray  # (n, d) float32, aligned with owned_ids
     profile: Profile
+    categories: tuple[str, ...] = ()  # each garment's category as the recommender reads it (category_groups)
 
 
 def _profile_key(user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Garment], feedback: dict[int, str]) -> str:
@@ -304,13 +306,14 @@ def _closet_profile(
     owned_ids = [pk for pk, _ in rows]
     owned = normalise(np.vstack([vector_of(b) for _, b in rows])) if rows else np.zeros((0, index.dim), dtype=np.float32)
     category = {g.pk: g.category for g in ready}
+    read = category_groups(index, info, [category[pk] for pk in owned_ids], owned) if len(owned) else []
     profile = build_profile(
         owned, liked_vectors=_item_vectors(index, liked), disliked_vectors=_item_vectors(index, disliked),
-        groups=category_groups(index, info, [category[pk] for pk in owned_ids], owned) if len(owned) else None,
+        groups=read or None,
     )
     for shared in (owned, profile.centroids):  # every later request of this process reads the same arrays
         shared.setflags(write=False)
-    closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile)
+    closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile, categories=tuple(read))
     content_set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
     return closet
 
@@ -472,16 +475,34 @@ def _recommendations(
                 SOURCE_UNSURE if unsure else SOURCE_CLOSET,
             ))
     still = _still_shown(index, info, _active_only(ml_filters), kept, closet)
+    lacking = lacking_categories(closet.categories) if closet is not None and not filters.category else ()
+    # The group's slots come out of the closet's part of the list, never the board's (the slider keeps its meaning),
+    # and only while the closet's part keeps 12 cards.
+    listed = k - len(still)
+    _, board_slots = inspiration_slots(listed, page.inspiration_share, has_closet=closet is not None,
+                                       has_board=board is not None)
+    n_complete = min(COMPLETE_SLOTS, max(0, listed - board_slots - 12)) if lacking else 0
+    complete: list[Recommendation] = []
+    if n_complete and closet is not None:  # first, so the main list takes whatever slots it leaves
+        complete = recommend(
+            raw_index(index), [-pk for pk in closet.owned_ids], closet.owned_vectors, k=n_complete, item_info=info,
+            filters=dataclasses.replace(ml_filters, categories=frozenset(lacking),
+                                        exclude_ids=ml_filters.exclude_ids | frozenset(shown)),
+            sigma=settings.RECOMMENDER_NOISE_SIGMA, rng=np.random.default_rng([seed, 7]), max_clusters=1,
+            overfetch=settings.RECOMMENDER_OVERFETCH, exploration=0.0,
+        )
     blended = recommend_with_board(
         raw_index(index),
         [-pk for pk in closet.owned_ids] if closet is not None else [],
         closet.owned_vectors if closet is not None else np.zeros((0, index.dim), dtype=np.float32),
         [_board_rank_id(pk) for pk in board.photo_ids] if board is not None else [],
         board.vectors if board is not None else np.zeros((0, index.dim), dtype=np.float32),
-        k=k - len(still),
-        share=page.inspiration_share,
+        k=listed - len(complete),
+        share=board_slots / (listed - len(complete)) if listed > len(complete) else page.inspiration_share,
         item_info=info,
-        filters=_active_only(dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(shown))),
+        filters=_active_only(dataclasses.replace(
+            ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(shown) | {r.item_id for r in complete},
+        )),
         sigma=settings.RECOMMENDER_NOISE_SIGMA,
         rng=np.random.default_rng(seed),
         profile=closet.profile if closet is not None else None,
@@ -491,13 +512,28 @@ def _recommendations(
     photo_rows = _board_photos_by_pk(user, blended.board)
     closet_cards = _cards([*blended.closet, *still], state=state, garments={g.pk: g for g in ready}, feedback=feedback)
     board_cards = _cards(blended.board, state=state, garments={}, feedback=feedback, photos=photo_rows)
-    page.cards = closet_cards + board_cards
+    complete_cards = _cards(complete, state=state, garments={g.pk: g for g in ready}, feedback=feedback)
+    page.cards = closet_cards + board_cards + complete_cards
     page.groups = _groups(closet_cards)
+    if (board_cards or complete_cards) and closet_cards and not page.groups:
+        page.groups = [RecommendationGroup(label="From your closet", cards=closet_cards)]
     if board_cards:
-        if closet_cards and not page.groups:
-            page.groups = [RecommendationGroup(label="From your closet", cards=closet_cards)]
         page.groups.append(RecommendationGroup(label="From your mood board", cards=board_cards, board=True))
+    if complete_cards:
+        page.groups.append(RecommendationGroup(label="Complete your closet", cards=complete_cards, complete=True))
     return page
+
+
+COMPLETE_SLOTS = 4  # cards of the "Complete your closet" group in a list of 16 or more
+NOT_SUGGESTED_TO_COMPLETE = frozenset({taxonomy.BEAUTY, taxonomy.NIGHTWEAR, taxonomy.OTHER})
+
+
+def lacking_categories(owned: Iterable[str]) -> tuple[str, ...]:
+    """Categories that pair with what the closet holds (ml.ranking.COMPLEMENTS) but that it has none of: the
+    "Complete your closet" group. The pairing table brings this variety, not the noise."""
+    have = set(owned)
+    wanted = {c for category in have for c in COMPLEMENTS.get(category, ())}
+    return tuple(sorted(wanted - have - NOT_SUGGESTED_TO_COMPLETE))
 
 
 def _still_shown(

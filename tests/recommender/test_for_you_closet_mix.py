@@ -76,3 +76,36 @@ def test_a_closet_of_one_category_still_gets_a_full_list(alice, shop, centres):
     _closet(alice, centres, {taxonomy.SHOES: 5})
     page = recommendations_for(user=alice, seed=3)
     assert len(page.cards) == 24
+
+
+def test_a_closet_without_shoes_or_bags_gets_a_complete_your_closet_group_of_them(alice, centres):
+    rng = np.random.default_rng(30)
+    for category in (taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.SHOES, taxonomy.BAGS, taxonomy.BEAUTY):
+        for i in range(40):
+            InventoryItemFactory(vector=unit(rng.normal(size=DIM)), category=category, gender="Unisex",
+                                 price=Decimal(20 + i), currency="EUR", name=f"{category} {i}")
+    services.rebuild_index(force=True)
+    _closet(alice, {**centres, taxonomy.BOTTOMS: centres[taxonomy.SHOES]}, {taxonomy.TOPS: 4, taxonomy.BOTTOMS: 3})
+    page = recommendations_for(user=alice, seed=1)
+    group = next(g for g in page.groups if g.complete)
+    assert group.label == "Complete your closet" and len(group.cards) == 4
+    assert {c.item.category for c in group.cards} <= {taxonomy.SHOES, taxonomy.BAGS, taxonomy.OUTERWEAR,
+                                                     taxonomy.ACCESSORIES, taxonomy.JEWELLERY}
+    assert len(page.cards) == 24
+
+
+def test_a_closet_that_has_every_pairing_gets_no_complete_group(alice, shop, centres):
+    from recommender.selectors.for_you import lacking_categories
+
+    assert lacking_categories([taxonomy.TOPS, taxonomy.BOTTOMS]) == (
+        taxonomy.ACCESSORIES, taxonomy.BAGS, taxonomy.JEWELLERY, taxonomy.OUTERWEAR, taxonomy.SHOES)
+    everything = [c for c in taxonomy.CATEGORIES if c not in (taxonomy.BEAUTY, taxonomy.NIGHTWEAR, taxonomy.OTHER)]
+    assert lacking_categories(everything) == ()
+
+
+def test_filtering_by_a_category_shows_no_complete_group(alice, shop, centres):
+    from recommender.selectors import RecommendationFilters
+
+    _closet(alice, centres, {taxonomy.TOPS: 6, taxonomy.SHOES: 2})
+    page = recommendations_for(user=alice, seed=1, filters=RecommendationFilters(category=taxonomy.SHOES))
+    assert not any(g.complete for g in page.groups)
