@@ -4,19 +4,25 @@ of the list (``centroid_slots=True``, the product) against the same profile comp
 with the exact float16 re-rank) of 35,000 synthetic clustered unit vectors 1,664 wide (Lite0 1280 + MiniLM 384).
 
 The two are timed interleaved, one call each in turn with the same seed, so load on the machine falls on both
-alike; the table gives per-call wall and CPU medians and their ratio. No database, no Django.
+alike; the table gives per-call wall and CPU medians and their ratio. One BLAS thread, as the web processes run
+(bench/web.py): multithreaded BLAS on these small matrices only makes the threads fight over the cores, and under
+load it cost the slots' selection 15 ms a call. No database, no Django.
 
     .venv/bin/python -m bench.ranking_slots [--items 35000] [--repeats 300] [--groups 1,3,5]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy loads
+
+import numpy as np  # noqa: E402
 
 
 def _catalogue(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
