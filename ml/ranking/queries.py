@@ -190,6 +190,31 @@ def _filtered_query_batch(
     return out, (np.concatenate(rows) if rows else np.zeros((0, index.dim), dtype=np.float32))
 
 
+def _candidates(
+    index: Any, queries: np.ndarray, sizes: Sequence[int], *, search_k: int | None, exclude: Collection[int],
+    filters: Filters, item_info: ItemTable | None,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]:
+    """Candidates of each query (``sizes[i]`` for query i) as (ids, distances) arrays, and, on the filtered ANN path
+    (``item_info`` given), their float32 vectors in order. Queries of one size go in one batch."""
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    rows: list[np.ndarray] = []
+    start = 0
+    while start < len(queries):
+        end = start + 1
+        while end < len(queries) and sizes[end] == sizes[start]:
+            end += 1
+        batch = queries[start:end]
+        if item_info is not None:
+            part, vectors = _filtered_query_batch(index, batch, sizes[start], search_k=search_k, exclude=exclude,
+                                                  filters=filters, table=item_info)
+            rows.append(vectors)
+        else:
+            part = [_as_arrays(n) for n in index.query_batch(batch, sizes[start], search_k=search_k, exclude=exclude)]
+        found += part
+        start = end
+    return found, (np.concatenate(rows) if item_info is not None and rows else None)
+
+
 def vectors_of(index: VectorIndex, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
     """The index's vectors of ``item_ids`` as one float32 matrix: one gather when the index offers ``vectors_for``,
     else one ``vector`` call per id."""
@@ -257,18 +282,19 @@ def recommend(
     queries = add_noise(profile.centroids, sigma=sigma, rng=rng)
     exclude = set(map(int, owned_ids)) | set(filters.exclude_ids)
     fetch = k * max(1, overfetch)
+    # With slots, each centroid fetches its share of the candidates (at least 2 * overfetch), so a closet of five
+    # categories re-ranks about one list's worth, not five.
+    planned = (slot_quotas(profile.weights, k - int(round(k * exploration)), floor=min_slots)
+               if centroid_slots and profile.k > 1 else None)
+    table = item_info if isinstance(item_info, ItemTable) and filters.needs_info and _exposes_candidates(index) else None
     for _ in range(max(1, max_rounds)):
-        found_vectors = None
-        if isinstance(item_info, ItemTable) and filters.needs_info and _exposes_candidates(index):
-            found, found_vectors = _filtered_query_batch(
-                index, queries, min(fetch, len(index)), search_k=search_k, exclude=exclude, filters=filters,
-                table=item_info,
-            )
+        if planned is None:
+            sizes = [min(fetch, len(index))] * len(queries)
         else:
-            found = [
-                _as_arrays(neighbours)
-                for neighbours in index.query_batch(queries, min(fetch, len(index)), search_k=search_k, exclude=exclude)
-            ]
+            sizes = [min(len(index), max(2 * max(1, overfetch), -(-fetch * max(1, int(q)) // max(1, k))))
+                     for q in planned]
+        found, found_vectors = _candidates(index, queries, sizes, search_k=search_k, exclude=exclude,
+                                           filters=filters, item_info=table)
         ids, relevance, clusters, where = _pool(found)
         allowed = _allowed(ids, filters, item_info)
         if int(allowed.sum()) >= 2 * k or fetch >= len(index):

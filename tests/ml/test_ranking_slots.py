@@ -89,3 +89,20 @@ def test_a_mixed_closet_gets_every_category_not_only_the_largest(shop):
     shown = Counter(shop["categories"][r.item_id] for r in recs)
     assert set(shown) == {"tops", "shoes", "bags"}
     assert shown["tops"] <= 13 and shown["shoes"] >= 3 and shown["bags"] >= 3  # 12, 4 and 4 slots
+
+
+def test_each_centroid_fetches_its_share_of_the_candidates_not_a_whole_list(shop):
+    owned, groups = _closet(shop, {"tops": 6, "shoes": 2, "bags": 2})
+    asked = []
+    index = shop["index"]
+    batch = index.query_batch
+
+    def spy(vectors, k, **kw):
+        asked.extend([k] * len(np.atleast_2d(vectors)))
+        return batch(vectors, k, **kw)
+
+    index.query_batch = spy
+    recommend(index, [-i for i in range(1, 11)], owned, k=20, profile=build_profile(owned, groups=groups),
+              rng=np.random.default_rng(0), overfetch=10)
+    assert len(asked) == 3 and sum(asked) <= 20 * 10 + 3 * 20  # about one list's worth (200), not three (600)
+    assert asked[0] > asked[1]  # the largest part asks for the most
