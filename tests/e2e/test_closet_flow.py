@@ -5,6 +5,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.e2e.conftest import PHONE
+from tests.e2e.test_preferences_browser import sign_up
 from wardrobe.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_closet_load
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,12 +24,7 @@ def _garment_photo(path: Path, colour: str) -> Path:
 
 
 def _sign_up(page, username: str) -> None:
-    page.goto("/accounts/signup/")
-    page.fill("#id_username", username)
-    page.fill("#id_password1", "walk-in-wardrobe-2024")
-    page.fill("#id_password2", "walk-in-wardrobe-2024")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/preferences/?next=*")  # what they shop for: skipped here (test_preferences_browser)
+    sign_up(page, username)  # what they shop for: skipped here (answered in test_preferences_browser)
     page.click("a:has-text('Skip for now') >> nth=0")
     page.wait_for_url("**/closet/upload/")
 

@@ -7,7 +7,8 @@ from tests.e2e.test_phone_and_keyboard import TOO_WIDE
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_up(page, username: str) -> None:
+def sign_up(page, username: str) -> None:
+    """Sign up and land on the "What do you shop for?" step."""
     page.goto("/accounts/signup/")
     page.fill("#id_username", username)
     page.fill("#id_password1", "walk-in-wardrobe-2024")
@@ -18,7 +19,7 @@ def _sign_up(page, username: str) -> None:
 
 def test_answering_the_sign_up_step_on_a_phone_goes_on_to_the_upload_page_and_shows_on_the_profile(page):
     page.set_viewport_size(PHONE)
-    _sign_up(page, "maya")
+    sign_up(page, "maya")
     assert page.locator("h1").inner_text() == "What do you shop for?"
     assert page.evaluate(TOO_WIDE) == []
     page.get_by_label("Women").check()
@@ -35,7 +36,7 @@ def test_answering_the_sign_up_step_on_a_phone_goes_on_to_the_upload_page_and_sh
 
 def test_a_budget_the_wrong_way_round_is_shown_on_its_field(page):
     page.set_viewport_size(PHONE)
-    _sign_up(page, "omar")
+    sign_up(page, "omar")
     page.fill("#id_budget_min", "90")
     page.fill("#id_budget_max", "10")
     page.click("button:has-text('Save and continue')")
