@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -13,20 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ml.images import Box, BoxError, ImageLoadError
+from ml.images import Box, BoxError
 from recommender import selectors
 from recommender.autotag import suggest_for_garment, suggestion_pending
 from recommender.forms import GENDER_CHOICES, SIZE_CHOICES
-from recommender.models import Feedback, InventoryItem
-from recommender.services.feedback import feedback_clear, feedback_set
-from recommender.services.moodboard import pin_shop_item
-from wardrobe import moodboards
-from wardrobe.board_api import BoardPhotoOutputSerializer, own_board
-from wardrobe.embedding import read_stored_file
+from recommender.models import InventoryItem
 from wardrobe import taxonomy
 from wardrobe.http import url_for_pk
 from wardrobe.images import ImageRejected
-from wardrobe.models import BoardPhoto, Garment
+from wardrobe.models import Garment
 from wardrobe.services import garment_create
 
 
@@ -395,132 +389,3 @@ class GarmentSuggestionsApi(APIView):
             return Response({"state": "unavailable"})
         data = {"state": "ready", "category": suggestion.category, "colour": suggestion.colour}
         return Response(self.OutputSerializer(data).data)
-
-
-class FeedbackApi(APIView):
-    parser_classes = [JSONParser, FormParser]
-
-    @extend_schema_serializer(component_name="FeedbackInput")
-    class InputSerializer(serializers.Serializer):
-        item_id = serializers.IntegerField(min_value=1)
-        kind = serializers.ChoiceField(choices=Feedback.Kind.choices)
-
-    @extend_schema_serializer(component_name="Feedback")
-    class OutputSerializer(serializers.Serializer):
-        item_id = serializers.IntegerField()
-        kind = serializers.CharField()
-        created = serializers.DateTimeField()
-
-    class FilterSerializer(serializers.Serializer):
-        kind = serializers.ChoiceField(choices=Feedback.Kind.choices, required=False)
-
-    @extend_schema(
-        operation_id="feedback_list",
-        parameters=[OpenApiParameter("kind", str, enum=Feedback.Kind.values)],
-        responses=OutputSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        # Validated first: an unchecked value (a NUL byte) went into the query and PostgreSQL refused it with a 500.
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        qs = Feedback.objects.filter(user=request.user)
-        if filters.validated_data.get("kind"):
-            qs = qs.filter(kind=filters.validated_data["kind"])
-        return Response(self.OutputSerializer(qs[:1000], many=True).data)
-
-    @extend_schema(operation_id="feedback_set", request=InputSerializer, responses={201: OutputSerializer})
-    def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            feedback = feedback_set(user=request.user, **data.validated_data)
-        except InventoryItem.DoesNotExist:
-            raise ValidationError({"item_id": ["No such item, or it is no longer sold."]}) from None
-        return Response(self.OutputSerializer(feedback).data, status=status.HTTP_201_CREATED)
-
-
-class FeedbackDetailApi(APIView):
-    @extend_schema(operation_id="feedback_clear", responses={204: None})
-    def delete(self, request: Request, item_id: int) -> Response:
-        if not feedback_clear(user=request.user, item_id=item_id):
-            raise Http404
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RegionSearchApi(APIView):
-    """Crop to search on a stored photo: one of your mood-board photos or closet photos, and a frame on it."""
-
-    parser_classes = [JSONParser, FormParser]
-
-    @extend_schema_serializer(component_name="RegionSearchInput")
-    class InputSerializer(BoxSerializer):
-        board_photo_id = serializers.IntegerField(required=False, min_value=1)
-        garment_id = serializers.IntegerField(required=False, min_value=1)
-        k = serializers.IntegerField(required=False, min_value=1, max_value=50, default=12)
-
-        def validate(self, data):
-            data = super().validate(data)
-            if (data.get("board_photo_id") is None) == (data.get("garment_id") is None):
-                raise ValidationError({"non_field_errors": ["Send exactly one of board_photo_id and garment_id."]})
-            if data["box"] is None:
-                data["box"] = Box(0, 0, 1, 1)
-            return data
-
-    @extend_schema(
-        operation_id="search_region", summary="Search by a region of a stored photo",
-        description="Similar shop items, what you already own like it, and what you own to style it with.",
-        request=InputSerializer, responses=SimilarOutputSerializer,
-    )
-    def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        d = data.validated_data
-        try:
-            if d.get("board_photo_id") is not None:
-                name, exclude = moodboards.board_photo_get(user=request.user, pk=d["board_photo_id"]).image.name, None
-            else:
-                garment = Garment.objects.get(owner=request.user, pk=d["garment_id"])
-                name, exclude = garment.image.name, garment.pk
-        except (BoardPhoto.DoesNotExist, Garment.DoesNotExist):
-            raise Http404 from None
-        try:
-            result = selectors.similar_to_region(
-                user=request.user, photo=read_stored_file(name), box=d["box"], k=d["k"], exclude_garment=exclude
-            )
-        except ImageLoadError as exc:
-            raise Http404(f"The photo cannot be read: {exc}") from exc
-        except selectors.SimilarTimeout as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response(SimilarOutputSerializer(result, context={"request": request}).data)
-
-
-class PinItemApi(APIView):
-    """Pin a shop item to a mood board (your most recent one, or a new one, when board_id is left out)."""
-
-    parser_classes = [JSONParser, FormParser]
-
-    @extend_schema_serializer(component_name="PinItemInput")
-    class InputSerializer(serializers.Serializer):
-        item_id = serializers.IntegerField(min_value=1)
-        board_id = serializers.IntegerField(required=False, min_value=1)
-
-    @extend_schema(
-        operation_id="boards_pin_item", summary="Pin a shop item to a mood board", request=InputSerializer,
-        responses={201: BoardPhotoOutputSerializer, 200: BoardPhotoOutputSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        board = own_board(request, data.validated_data["board_id"]) if data.validated_data.get("board_id") else None
-        try:
-            photo, created = pin_shop_item(user=request.user, item_id=data.validated_data["item_id"], board=board)
-        except InventoryItem.DoesNotExist:
-            raise Http404 from None
-        except ImageRejected as exc:
-            raise ValidationError({"item_id": [str(exc)]}) from exc
-        except DjangoValidationError as exc:
-            raise ValidationError({"non_field_errors": exc.messages}) from exc
-        return Response(
-            BoardPhotoOutputSerializer(photo, context={"request": request}).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )

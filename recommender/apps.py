@@ -28,7 +28,7 @@ class RecommenderConfig(AppConfig):
 def _forget_board_state(sender, instance, **kwargs) -> None:  # noqa: ANN001 - Django's signal signature
     from django.db import transaction
 
-    from recommender.selectors.for_you import forget_board_state
+    from recommender.selectors.boards import forget_board_state
 
     # Now (this process's next read) and again after the commit: a page read between the two would cache the state
     # from before the change.
@@ -39,7 +39,7 @@ def _forget_board_state(sender, instance, **kwargs) -> None:  # noqa: ANN001 - D
 def _forget_preferences(sender, instance, **kwargs) -> None:  # noqa: ANN001 - Django's signal signature
     from django.db import transaction
 
-    from recommender.selectors.for_you import forget_preferences_state
+    from recommender.selectors.filters import forget_preferences_state
 
     forget_preferences_state(instance.user_id)
     transaction.on_commit(lambda: forget_preferences_state(instance.user_id))

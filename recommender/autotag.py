@@ -14,7 +14,7 @@ import numpy as np
 from ml.autotag import suggest_tags
 from ml.vectors import from_blob
 from recommender.models import InventoryItem
-from recommender.selectors import current_index
+from recommender.selectors.index import current_index
 from wardrobe import taxonomy
 from wardrobe.models import EmbeddingState, Garment
 

@@ -22,11 +22,11 @@ The names below are the package's public interface (tests and scripts import the
 """
 from ml.evaluate.cli import main
 from ml.evaluate.configs import DEFAULT_CONFIGS, ConfigSpec, config_specs
-from ml.evaluate.data import (AUTOTAG_NEIGHBOURS, K_RECOMMEND, K_SIMILAR, Dataset, Wardrobe, load_dataset, personas,
-                              sample_queries, sample_wardrobes)
+from ml.evaluate.data import (AUTOTAG_NEIGHBOURS, K_RECOMMEND, K_SIMILAR, Board, Dataset, Wardrobe, load_dataset,
+                              personas, sample_queries, sample_wardrobes)
 from ml.evaluate.features import EmbeddingCache, PooledFeatures, file_checksum, text_checksum
 from ml.evaluate.methods import ClosetspaceMethod, CosineKnnMethod, Method, RandomMethod
-from ml.evaluate.moodboard import BOARD_SHARES, Board, sample_boards, score_boards
+from ml.evaluate.moodboard import BOARD_SHARES, sample_boards, score_boards
 from ml.evaluate.ours import GENDER_MIN_SHARE, SIMILAR_DUPLICATE, USAGE_MIN_SHARE, OursMethod, OursSettings
 from ml.evaluate.report import TABLE_COLUMNS, aggregate, board_table, markdown_table
 from ml.evaluate.scoring import evaluate_config, run, score_similar, score_wardrobes

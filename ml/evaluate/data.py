@@ -82,6 +82,15 @@ class Wardrobe:
     heldout: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Board:
+    """A mood board for one wardrobe (ml.evaluate.moodboard): item positions of its photos and held-out items."""
+
+    palette: tuple[str, ...]
+    items: tuple[int, ...]
+    heldout: tuple[int, ...]
+
+
 def personas(data: Dataset, *, min_items: int) -> list[tuple[str, str]]:
     """(gender, usage) pairs with at least ``min_items`` items. Unisex and unknown values are left out: a closet
     of one gender is what tells the recommender whom it dresses, and "Unisex" names no one."""

@@ -24,25 +24,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from ml import metrics
-from ml.evaluate.data import K_RECOMMEND, Dataset, Wardrobe
+from ml.evaluate.data import K_RECOMMEND, Board, Dataset, Wardrobe
 from ml.evaluate.ours import OursMethod
 
 BOARD_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
 POOLED = "pooled"  # the key suffix of the naive blend's row
-
-
-@dataclass(frozen=True)
-class Board:
-    """A mood board for one wardrobe: item positions of the board's photos and of its held-out items."""
-
-    palette: tuple[str, ...]
-    items: tuple[int, ...]
-    heldout: tuple[int, ...]
 
 
 def sample_boards(

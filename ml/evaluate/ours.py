@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ml.autotag import Suggestion, consensus, suggest_tags
-from ml.evaluate.data import AUTOTAG_NEIGHBOURS, Dataset, Wardrobe
+from ml.evaluate.data import AUTOTAG_NEIGHBOURS, Board, Dataset, Wardrobe
 from ml.evaluate.methods import Method, top_k
 from ml.vectors import VectorLayout, borrowed_text, unit_rows
 from wardrobe import taxonomy
 
 if TYPE_CHECKING:
-    from ml.evaluate.moodboard import Board
     from ml.gender import GenderProbe
     from ml.ranking import ItemTable, Profile
 

@@ -12,11 +12,11 @@ import numpy as np
 from ml import metrics
 from ml.autotag import Suggestion, suggest_tags
 from ml.evaluate.configs import ConfigSpec, config_specs
-from ml.evaluate.data import (AUTOTAG_NEIGHBOURS, K_RECOMMEND, K_SIMILAR, Dataset, Wardrobe, personas,
+from ml.evaluate.data import (AUTOTAG_NEIGHBOURS, K_RECOMMEND, K_SIMILAR, Board, Dataset, Wardrobe, personas,
                               sample_queries, sample_wardrobes)
 from ml.evaluate.features import PooledFeatures
 from ml.evaluate.methods import Method
-from ml.evaluate.moodboard import Board, sample_boards, score_boards
+from ml.evaluate.moodboard import sample_boards, score_boards
 from ml.evaluate.ours import OursMethod, OursSettings
 from ml.evaluate.styling import score_style_this
 

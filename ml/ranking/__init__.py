@@ -16,7 +16,8 @@ The steps of :func:`recommend`, each stated with its maths in the module that ow
 
 ``similar_to`` ("similar to this") and ``pairs_with`` ("pairs with this", round-robin over ``COMPLEMENTS``) query
 around one item. All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
-name is importable from ``ml.ranking`` itself, as before the split into ``items``, ``profile`` and ``queries``.
+name is importable from ``ml.ranking`` itself, as before the split into ``items``, ``profile``, ``queries`` and
+``selection`` (MMR, slots and credits).
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommenda
                                     recommend_with_board)
 from ml.ranking.items import COMPLEMENTS, Filters, ItemInfo, ItemInfoSource, ItemTable
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
-from ml.ranking.queries import (Recommendation, mmr, mmr_by_quota, pairs_for_outfit, pairs_with, recommend, similar_to,
-                               slot_quotas, vectors_of)
+from ml.ranking.queries import Recommendation, pairs_for_outfit, pairs_with, recommend, similar_to, vectors_of
+from ml.ranking.selection import mmr, mmr_by_quota, slot_quotas
 
 __all__ = [
     "BlendedRecommendations",

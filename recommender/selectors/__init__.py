@@ -14,8 +14,8 @@ from recommender.selectors.for_you import (
     RecommendationGroup,
     RecommendationPage,
     recommendations_for,
-    shown_by_cursor,
 )
+from recommender.selectors.more import shown_by_cursor
 from recommender.selectors.index import (
     ActiveIndex,
     IndexState,

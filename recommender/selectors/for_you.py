@@ -14,67 +14,33 @@ import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import signing
 from django.db import connection
 
 from ml.index import normalise
 from ml.ranking import (COMPLEMENTS, DEFAULT_INSPIRATION_SHARE, Filters, ItemTable, Profile, Recommendation,
                         build_profile, inspiration_slots, recommend, recommend_with_board, vectors_of)
-from ml.vectors import VectorLayout
-from recommender.caching import cache_delete, cache_get, cache_set, content_get, content_set
+from recommender.caching import content_get, content_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
+from recommender.selectors.boards import _board_pk, _board_photos_by_pk, _board_profile, _board_rank_id, _board_state
 from recommender.selectors.feedback import feedback_by_item
+from recommender.selectors.filters import (SOURCE_CLOSET, SOURCE_UNSURE, AppliedFilter, RecommendationFilters,
+                                           _stated_preferences, stated_filters)
 from recommender.selectors.index import ActiveIndex, current_index_and_stamp
 from recommender.selectors.items import ItemState, card_items, category_groups, item_state, raw_index, vector_of
-from accounts.preferences import Preferences, preferences_of
+from recommender.selectors.more import KEEP_ON_MORE, more_cursor
 from wardrobe import taxonomy
 from wardrobe.models import BoardPhoto, Garment
-from wardrobe.moodboards import ReadyPhoto, board_photo_vectors, inspiration_share, ready_board_photos
 
 # Categories a new user is shown first, one round-robin pass each, before uploading anything.
 ONBOARDING_CATEGORIES = (
     taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.DRESSES, taxonomy.SHOES, taxonomy.OUTERWEAR, taxonomy.BAGS,
     taxonomy.ACCESSORIES,
 )
-
-
-@dataclass(frozen=True)
-class RecommendationFilters:
-    """What the For you page and /api/recommendations/ accept. Empty means "any"."""
-
-    category: str = ""
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    size: str = ""
-    gender: str = ""
-    occasion: str = ""  # one of taxonomy.OCCASIONS: the inventory's usage
-
-    def to_ml(self, *, exclude_ids: Iterable[int] = ()) -> Filters:
-        return Filters(
-            categories=frozenset([self.category]) if self.category else None,
-            min_price=float(self.min_price) if self.min_price is not None else None,
-            max_price=float(self.max_price) if self.max_price is not None else None,
-            sizes=frozenset([self.size.upper()]) if self.size else None,
-            genders=frozenset(_genders_for(self.gender)) if self.gender else None,
-            exclude_ids=frozenset(int(i) for i in exclude_ids),
-            occasions=frozenset([self.occasion]) if self.occasion else None,
-        )
-
-    @property
-    def active(self) -> bool:
-        return any((self.category, self.min_price is not None, self.max_price is not None, self.size, self.gender,
-                    self.occasion))
-
-
-def _genders_for(gender: str) -> set[str]:
-    """A gender filter also admits unisex items."""
-    return {gender, taxonomy.UNISEX} if gender in taxonomy.ADULT_GENDERS else {gender}
 
 
 @dataclass(frozen=True)
@@ -127,94 +93,6 @@ class RecommendationPage:
         return next((a.source for a in self.applied if a.name == "gender"), "")
 
 
-# Where an applied filter comes from: the page's own filter, the user's stated preferences, the closet's photos, or
-# the photos could not tell (only unisex items are shown until the person answers).
-SOURCE_FILTER, SOURCE_PROFILE, SOURCE_CLOSET, SOURCE_UNSURE = "filter", "profile", "closet", "unsure"
-SOURCE_TEXT = {
-    SOURCE_FILTER: "you chose it here", SOURCE_PROFILE: "from your profile",
-    SOURCE_CLOSET: "read from your closet's photos", SOURCE_UNSURE: "unsure: choose",
-}
-
-
-@dataclass(frozen=True)
-class AppliedFilter:
-    """One constraint a list was made under: ``name`` gender, size, budget or occasion; ``value`` as a person reads
-    it; ``source`` one of SOURCE_TEXT."""
-
-    name: str
-    value: str
-    source: str
-
-    @property
-    def source_text(self) -> str:
-        return SOURCE_TEXT[self.source]
-
-
-def stated_filters(filters: RecommendationFilters, stated: Preferences) -> tuple[Filters, list[AppliedFilter]]:
-    """The ml filters of the page's own choices, each left empty filled from the stated preferences (sizes admit
-    items that list none: a stated size must not hide every bag), and what was applied from where."""
-    ml = filters.to_ml()
-    applied: list[AppliedFilter] = []
-    if filters.gender:
-        applied.append(AppliedFilter("gender", filters.gender, SOURCE_FILTER))
-    elif stated.shop_for:
-        ml = dataclasses.replace(ml, genders=frozenset(_genders_for(stated.shop_for)))
-        applied.append(AppliedFilter("gender", stated.shop_for, SOURCE_PROFILE))
-    sizes = [s for s in (stated.clothing_size, stated.shoe_size) if s]
-    if filters.size:
-        applied.append(AppliedFilter("size", filters.size, SOURCE_FILTER))
-    elif sizes:
-        ml = dataclasses.replace(ml, sizes=frozenset(s.upper() for s in sizes), sized_only=False)
-        label = ", ".join([stated.clothing_size] * bool(stated.clothing_size)
-                          + [f"EU {stated.shoe_size}"] * bool(stated.shoe_size))
-        applied.append(AppliedFilter("size", label, SOURCE_PROFILE))
-    if filters.min_price is not None or filters.max_price is not None:
-        applied.append(AppliedFilter("budget", _budget_text(filters.min_price, filters.max_price), SOURCE_FILTER))
-    elif stated.budget_min is not None or stated.budget_max is not None:
-        ml = dataclasses.replace(
-            ml, min_price=float(stated.budget_min) if stated.budget_min is not None else None,
-            max_price=float(stated.budget_max) if stated.budget_max is not None else None,
-        )
-        applied.append(AppliedFilter("budget", _budget_text(stated.budget_min, stated.budget_max), SOURCE_PROFILE))
-    if filters.occasion:
-        applied.append(AppliedFilter("occasion", taxonomy.OCCASION_LABELS[filters.occasion], SOURCE_FILTER))
-    elif stated.occasions:
-        ml = dataclasses.replace(ml, occasions=frozenset(stated.occasions))
-        applied.append(AppliedFilter("occasion", ", ".join(stated.occasion_labels), SOURCE_PROFILE))
-    return ml, applied
-
-
-def _budget_text(low: Decimal | None, high: Decimal | None) -> str:
-    def amount(value: Decimal) -> str:
-        return format(Decimal(value).normalize(), "f")  # 50.00 -> "50", 49.90 -> "49.9"
-
-    if low is not None and high is not None:
-        return f"{amount(low)} to {amount(high)}"
-    if low is not None:
-        return f"from {amount(low)}"
-    return f"up to {amount(high)}" if high is not None else ""
-
-
-def preferences_state_key(owner_id: int) -> str:
-    return f"recs:prefs:{owner_id}"
-
-
-def forget_preferences_state(owner_id: int) -> None:
-    cache_delete(preferences_state_key(owner_id))
-
-
-def _stated_preferences(user: AbstractBaseUser) -> Preferences:
-    """The user's stated preferences, cached like the board state and dropped when they change (recommender.apps),
-    so a refresh costs no query for them."""
-    key = preferences_state_key(user.pk)
-    cached = cache_get(key)
-    if isinstance(cached, Preferences):
-        return cached
-    stated = preferences_of(user=user)
-    cache_set(key, stated, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
-    return stated
-
-
 # What For you reads of each garment: its state, the profile's cache key and the "because you own" line.
 _CLOSET_COLUMNS = ("id", "name", "category", "embedding_state", "embedding_version", "embedding_updated_at", "updated_at")
 
@@ -236,35 +114,6 @@ def _closet_of(user: AbstractBaseUser) -> list[Garment]:
 
 def _new_seed() -> int:
     return int(np.random.default_rng().integers(1, 2**31 - 1))
-
-
-# --- Show me more ------------------------------------------------------------------------------------------------
-# The next list keeps the best KEEP_ON_MORE of the one before (what the person was shown first stays findable) and
-# fills the rest with items not shown yet: consecutive lists share at most 10 of 24 cards (Jaccard <= 0.26), so
-# every click shows mostly new items, for a new user too. The cursor carries the list's ids, best first, signed
-# and bound to the user, so the page link and the API need no server-side session.
-KEEP_ON_MORE = 0.4
-_CURSOR_SALT = "recommender.for_you.more"
-
-
-def more_cursor(user: AbstractBaseUser, cards: Sequence[RecommendationCard]) -> str:
-    """The cursor of a shown list: its item ids, best first (board and exploring cards by their own score)."""
-    ranked = sorted(cards, key=lambda c: -c.score)
-    return signing.dumps({"u": user.pk, "i": [c.item.pk for c in ranked]}, salt=_CURSOR_SALT, compress=True)
-
-
-def shown_by_cursor(user: AbstractBaseUser, cursor: str) -> list[int]:
-    """The ids a cursor says were shown, best first; nothing for an empty, forged, foreign or malformed cursor
-    (a stale link still gets a fresh list)."""
-    if not cursor:
-        return []
-    try:
-        data = signing.loads(cursor, salt=_CURSOR_SALT)
-    except signing.BadSignature:
-        return []
-    if not isinstance(data, dict) or data.get("u") != user.pk or not isinstance(data.get("i"), list):
-        return []
-    return [int(i) for i in data["i"][:200] if isinstance(i, int)]
 
 
 @dataclass(frozen=True)
@@ -323,87 +172,6 @@ def _item_vectors(index: ActiveIndex, ids: Iterable[int]) -> np.ndarray | None:
     return vectors_of(raw_index(index), held) if held else None
 
 
-# Board photos go to the ranking in an id space of their own, apart from garments (-pk) and shop items (pk).
-BOARD_ID_OFFSET = 2**40
-BORROWED_TEXT_NEIGHBOURS = 10  # as a find-similar photo (recommender.selectors.similar)
-
-
-def _board_rank_id(pk: int) -> int:
-    return -(BOARD_ID_OFFSET + pk)
-
-
-def _board_pk(rank_id: int) -> int | None:
-    return -rank_id - BOARD_ID_OFFSET if rank_id <= -BOARD_ID_OFFSET else None
-
-
-@dataclass(frozen=True)
-class BoardState:
-    """What For you needs to know of the user's mood boards on every page, cached (``board_state_key``) and dropped
-    whenever a board photo or the slider changes (recommender.apps connects the signals): so a user with or without
-    boards costs no query here on a refresh."""
-
-    photos: tuple[ReadyPhoto, ...]
-    share: float
-
-
-def board_state_key(owner_id: int) -> str:
-    return f"recs:boards:{owner_id}"
-
-
-def forget_board_state(owner_id: int) -> None:
-    cache_delete(board_state_key(owner_id))
-
-
-def _board_state(user: AbstractBaseUser) -> BoardState:
-    key = board_state_key(user.pk)
-    cached = cache_get(key)
-    if isinstance(cached, BoardState):
-        return cached
-    state = BoardState(photos=tuple(ready_board_photos(user=user)), share=inspiration_share(user=user))
-    cache_set(key, state, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
-    return state
-
-
-@dataclass(frozen=True)
-class _BoardProfile:
-    """The mood board's side of a list, cached like the closet's: photo pks, their vectors (photo-only ones completed
-    with the text of their nearest shop items) and their profile."""
-
-    photo_ids: list[int]
-    vectors: np.ndarray
-    profile: Profile
-
-
-def _board_profile(user: AbstractBaseUser, index: ActiveIndex, photos: Sequence[ReadyPhoto]) -> _BoardProfile | None:
-    state = repr((index.model_version, getattr(index.version, "pk", None), [(p.pk, p.embedding_updated_at) for p in photos]))
-    key = f"recs:board:{user.pk}:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
-    cached = content_get(key)
-    if isinstance(cached, _BoardProfile):
-        return cached
-    raw = raw_index(index)
-    layout = VectorLayout.from_version(index.model_version)
-    blobs = board_photo_vectors(user=user, pks=[p.pk for p in photos])
-    ids, rows = [], []
-    for photo in photos:
-        blob = blobs.get(photo.pk)
-        if blob is None or len(blob) != index.dim * 4:
-            continue
-        vector = vector_of(blob)
-        if not photo.has_text and layout is not None:  # an uploaded photo has no words: it borrows its neighbours'
-            near = [i for i, _ in raw.query(vector, min(BORROWED_TEXT_NEIGHBOURS, len(raw)))]
-            vector = layout.borrow_text(vector, vectors_of(raw, near) if near else np.zeros((0, index.dim), np.float32))
-        ids.append(photo.pk)
-        rows.append(vector)
-    if not rows:
-        return None
-    vectors = normalise(np.vstack(rows))
-    board = _BoardProfile(photo_ids=ids, vectors=vectors, profile=build_profile(vectors))
-    for shared in (board.vectors, board.profile.centroids):
-        shared.setflags(write=False)
-    content_set(key, board, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
-    return board
-
-
 def recommendations_for(
     *, user: AbstractBaseUser, filters: RecommendationFilters | None = None, seed: int | None = None, k: int = 24,
     share: float | None = None, shown: Sequence[int] = (),
@@ -416,7 +184,7 @@ def recommendations_for(
     ``shown``: the previous list's ids, best first (``shown_by_cursor``); all but its best KEEP_ON_MORE are left out,
     so "Show me more" brings mostly new items."""
     page = _recommendations(user=user, filters=filters, seed=seed, k=k, share=share, shown=shown)
-    page.next_cursor = more_cursor(user, page.cards) if page.cards else ""
+    page.next_cursor = more_cursor(user, [(c.item.pk, c.score) for c in page.cards]) if page.cards else ""
     return page
 
 
@@ -554,14 +322,6 @@ def _still_shown(
         Recommendation(int(i), float(row.max()), -int(closet.owned_ids[int(row.argmax())]), int(c))
         for i, row, c in zip(ids, to_owned, cluster)
     ]
-
-
-def _board_photos_by_pk(user: AbstractBaseUser, recs: Sequence[Recommendation]) -> dict[int, BoardPhoto]:
-    """The board photos the board's cards name, in one query (none when there are no board cards)."""
-    pks = {_board_pk(r.because_owned_id) for r in recs if r.because_owned_id is not None} - {None}
-    if not pks:
-        return {}
-    return BoardPhoto.objects.filter(owner=user, pk__in=pks).only("id", "board_id", "caption", "created_at").in_bulk()
 
 
 def _active_only(filters: Filters) -> Filters:
