@@ -11,18 +11,17 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from ml.index import normalise
-from ml.ranking import Profile, Recommendation, build_profile, vectors_of
+from ml.ranking import Profile, Recommendation, build_profile
 from ml.vectors import VectorLayout
 from recommender.caching import cache_delete, cache_get, cache_set, content_get, content_set
 from recommender.selectors.index import ActiveIndex
-from recommender.selectors.items import raw_index, vector_of
+from recommender.selectors.items import text_neighbours, vector_of
 from wardrobe.models import BoardPhoto
 from wardrobe.moodboards import ReadyPhoto, board_photo_vectors, inspiration_share, ready_board_photos
 
 
 # Board photos go to the ranking in an id space of their own, apart from garments (-pk) and shop items (pk).
 BOARD_ID_OFFSET = 2**40
-BORROWED_TEXT_NEIGHBOURS = 10  # as a find-similar photo (recommender.selectors.similar)
 
 
 def _board_rank_id(pk: int) -> int:
@@ -77,7 +76,6 @@ def _board_profile(user: AbstractBaseUser, index: ActiveIndex, photos: Sequence[
     cached = content_get(key)
     if isinstance(cached, _BoardProfile):
         return cached
-    raw = raw_index(index)
     layout = VectorLayout.from_version(index.model_version)
     blobs = board_photo_vectors(user=user, pks=[p.pk for p in photos])
     ids, rows = [], []
@@ -87,8 +85,7 @@ def _board_profile(user: AbstractBaseUser, index: ActiveIndex, photos: Sequence[
             continue
         vector = vector_of(blob)
         if not photo.has_text and layout is not None:  # an uploaded photo has no words: it borrows its neighbours'
-            near = [i for i, _ in raw.query(vector, min(BORROWED_TEXT_NEIGHBOURS, len(raw)))]
-            vector = layout.borrow_text(vector, vectors_of(raw, near) if near else np.zeros((0, index.dim), np.float32))
+            vector = layout.borrow_text(vector, text_neighbours(index, vector))
         ids.append(photo.pk)
         rows.append(vector)
     if not rows:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ml.ranking import ItemTable
+from ml.ranking import ItemTable, vectors_of
 from ml.vectors import from_blob
 from recommender.models import InventoryItem
 from recommender.selectors.index import ActiveIndex, inventory_stamp
@@ -152,3 +152,15 @@ def category_groups(index: ActiveIndex, info: ItemTable, categories: Sequence[st
             if votes:
                 out[i] = votes.most_common(1)[0][0]
     return out
+
+
+BORROWED_TEXT_NEIGHBOURS = 10  # a photo with no words borrows the text of this many nearest shop items (the
+# evaluation's k): find-similar photos and mood-board uploads alike
+
+
+def text_neighbours(index: ActiveIndex, vector: np.ndarray) -> np.ndarray:
+    """The vectors of the shop items nearest ``vector``, whose shared text block a photo with no words borrows
+    (``ml.vectors.VectorLayout.borrow_text``)."""
+    raw = raw_index(index)
+    near = [i for i, _ in raw.query(vector, min(BORROWED_TEXT_NEIGHBOURS, len(raw)))]
+    return vectors_of(raw, near) if near else np.zeros((0, len(vector)), np.float32)

@@ -19,14 +19,14 @@ from ml.index import normalise
 from ml.images import Box, crop_to_box
 from ml.masks import photo_for_embedding
 from ml.outfits import Piece, wanted_slots
-from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_for_outfit, similar_to, vectors_of
+from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_for_outfit, similar_to
 from recommender import autotag
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item, hidden_ids
 from recommender.selectors.for_you import RecommendationFilters
 from recommender.selectors.index import ActiveIndex, current_index
 from recommender.closet_traits import closet_gender_filter
-from recommender.selectors.items import category_groups, item_info_for, raw_index, vector_of
+from recommender.selectors.items import category_groups, item_info_for, text_neighbours, vector_of
 from wardrobe import taxonomy
 from wardrobe.embedding import get_encoder
 from wardrobe.images import NormalisedImage, normalise_image
@@ -158,7 +158,6 @@ def _inventory_similar(user: AbstractBaseUser, index: ActiveIndex, vector: np.nd
 _embed_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="similar-embed")
 
 
-BORROWED_TEXT_NEIGHBOURS = 10  # a photo query borrows the text of this many nearest shop items (the evaluation's k)
 
 
 def _embed_query(data: bytes, box: Box | None = None) -> tuple[np.ndarray, str]:
@@ -188,9 +187,7 @@ def _with_borrowed_text(vector: np.ndarray, version: str) -> np.ndarray:
     index = current_index()
     if index is None or not len(index) or index.model_version != version:
         return vector
-    raw = raw_index(index)
-    near = [i for i, _ in raw.query(vector, min(BORROWED_TEXT_NEIGHBOURS, len(raw)))]
-    return get_encoder().with_borrowed_text(vector, vectors_of(raw, near) if near else np.zeros((0, len(vector))))
+    return get_encoder().with_borrowed_text(vector, text_neighbours(index, vector))
 
 
 def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12, box: Box | None = None) -> SimilarResult:
