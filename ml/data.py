@@ -7,6 +7,7 @@ literal ``NA`` and as an empty field; both become ``""`` here so callers test on
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,3 +83,23 @@ def load_styles(dataset_dir: Path | str) -> list[StyleItem]:
     """All rows of ``dataset_dir/items.csv`` whose image exists, in file order."""
     root = Path(dataset_dir)
     return [item for item in iter_styles(root / "items.csv") if item.image_path(root).is_file()]
+
+
+SPLITS = ("train", "validation", "evaluation")
+EVALUATION_SHARE = 0.20  # of a dataset's ids: the evaluation's queries, closets and held-out items come from these
+VALIDATION_SHARE = 0.05  # fine-tuning checks itself on these and never steps on them
+
+
+def split_of(item_id: str | int) -> str:
+    """The fixed split an item id belongs to: "evaluation", "validation" or "train".
+
+    A stable hash of the id (not its position or the CSV's order) decides, so a row keeps its split when the file
+    grows, is re-sorted or is filtered, and ``ml.finetune`` and ``ml.evaluate`` agree on it without sharing a list:
+    the fine-tuning never trains on an item the evaluation then queries with or builds a closet from.
+    """
+    bucket = int.from_bytes(hashlib.blake2b(f"split:{item_id}".encode(), digest_size=4).digest(), "little") % 10_000
+    if bucket < EVALUATION_SHARE * 10_000:
+        return "evaluation"
+    if bucket < (EVALUATION_SHARE + VALIDATION_SHARE) * 10_000:
+        return "validation"
+    return "train"
