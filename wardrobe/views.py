@@ -184,7 +184,7 @@ def garment_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
 @login_required
 @require_POST
 def garment_cutout_choice(request: HttpRequest, pk: int) -> HttpResponse:
-    """The garment page's toggle: embed (and show) the cut-out, or the photo as taken. Either way it re-embeds."""
+    """The garment page's toggle: embed (and show) the cut-out, or the photo as taken; a change re-embeds it."""
     garment = own_garment_or_404(request, pk)
     use_cutout = request.POST.get("use_cutout") == "1"
     cutouts.garment_set_use_cutout(garment=garment, use_cutout=use_cutout)
