@@ -8,7 +8,8 @@ Layout (``FORMAT_VERSION`` 2)::
                        blank, null or empty when none were saved; amounts as strings); a reader of an export without
                        it (before it was added; the version did not change) reads "none saved"
     garments.json      version 1's file (the account and its garments), kept for readers of the old format
-    images/<id>.jpg    each garment's photo exactly as stored (its SHA-256 is in the manifest)
+    images/<id>.jpg    each garment's photo exactly as stored (its SHA-256 is in the manifest); a garment's cut-out
+                       is not exported (its "use_cutout" choice is): the embedding job makes it again on restore
     boards/<id>.jpg    each mood-board photo as stored; the boards are the manifest's "mood_boards", apart from the
                        garments (inspiration photos are not garments; restoring an export does not bring them back yet)
 
@@ -73,6 +74,7 @@ def _garment_records(user: AbstractBaseUser, zf: zipfile.ZipFile) -> list[dict[s
                 "tags": sorted(t.name for t in g.tags.all()),
                 "notes": g.notes,
                 "archived_at": _iso(g.archived_at),
+                "use_cutout": g.use_cutout,
                 "created_at": _iso(g.created_at),
                 "updated_at": _iso(g.updated_at),
                 "image": image_path,
@@ -172,7 +174,10 @@ def account_export(*, user: AbstractBaseUser, out: IO[bytes]) -> dict[str, int]:
             "account": account, "counts": counts, **sections, "preferences": _preferences_record(user),
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=1))
-        legacy = [{k: v for k, v in g.items() if k not in ("season", "tags", "archived_at", "photo_sha256")} for g in garments]
+        legacy = [
+            {k: v for k, v in g.items() if k not in ("season", "tags", "archived_at", "use_cutout", "photo_sha256")}
+            for g in garments
+        ]
         zf.writestr("garments.json", json.dumps({"account": account, "garments": legacy}, indent=2))
     return counts
 

@@ -183,8 +183,11 @@ def _check_garment(record: dict, archive: SafeZip) -> tuple[dict[str, Any], byte
     tags = record.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise ValueError("tags is not a list of text")
+    use_cutout = record.get("use_cutout", True)  # an export from before the choice existed: the default
+    if not isinstance(use_cutout, bool):
+        raise ValueError("use_cutout is not true or false")
     extra = {"tags": organising.parse_tags(tags), "archived_at": _when(record.get("archived_at")),
-             "created_at": _when(record.get("created_at"))}
+             "created_at": _when(record.get("created_at")), "use_cutout": use_cutout}
     image = record.get("image")
     if not image or not isinstance(image, str) or image not in archive:
         raise ValueError(f"its photo {image or '(none named)'} is not in the zip")

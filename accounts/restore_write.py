@@ -57,6 +57,8 @@ def _write_garments(user: AbstractBaseUser, plan: RestorePlan, archive: SafeZip,
         if record["tags"]:
             organising.garment_set_tags(garment=garment, tags=record["tags"])
         kept = {k: record[k] for k in ("archived_at", "created_at") if record[k] is not None}
+        if not record["use_cutout"]:
+            kept["use_cutout"] = False  # before commit, so the embedding queued on commit reads the original
         if kept:
             Garment.objects.filter(pk=garment.pk).update(**kept)
     for file_id, target in plan.garment_ids.items():

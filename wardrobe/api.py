@@ -23,13 +23,17 @@ from wardrobe.models import Garment
 class GarmentOutputSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    cutout_url = serializers.SerializerMethodField(
+        help_text="The photo with its background removed, which the embedding reads when use_cutout is true; null "
+        "when nothing was cut away (a photo on white) or the embedding has not run yet."
+    )
     tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Garment
         fields = [
             "id", "name", "brand", "category", "colour", "size", "price_paid", "season", "tags", "notes", "archived_at",
-            "image_url", "thumbnail_url", "image_width", "image_height",
+            "image_url", "thumbnail_url", "cutout_url", "use_cutout", "image_width", "image_height",
             "embedding_state", "embedding_error", "embedding_version", "created_at", "updated_at",
         ]
         read_only_fields = fields
@@ -50,6 +54,9 @@ class GarmentOutputSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, garment: Garment) -> str:
         return self._absolute(reverse("api-garment-thumbnail", args=[garment.pk]))
+
+    def get_cutout_url(self, garment: Garment) -> str | None:
+        return self._absolute(reverse("api-garment-cutout", args=[garment.pk])) if garment.cutout else None
 
 
 class GarmentFieldsSerializer(serializers.Serializer):
@@ -210,6 +217,10 @@ class GarmentDetailApi(APIView):
             help_text="Replaces the garment's tags (normalised: lower case, no '#').",
         )
         archived = serializers.BooleanField(required=False, help_text="true archives the garment; false puts it back.")
+        use_cutout = serializers.BooleanField(
+            required=False, help_text="true: the embedding reads the cut-out (cutout_url); false: the photo as taken. "
+            "A change re-embeds the garment.",
+        )
 
     @extend_schema(operation_id="garments_retrieve", responses=GarmentOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
@@ -240,7 +251,9 @@ class GarmentImageApi(APIView):
     @extend_schema(operation_id=None, responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> FileResponse:
         garment = _own_garment(request, pk)
-        name = garment.thumbnail.name if self.variant == "thumb" else garment.image.name
+        name = {"thumb": garment.thumbnail.name, "cutout": garment.cutout.name}.get(self.variant, garment.image.name)
+        if not name:
+            raise Http404
         try:
             return FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
         except (OSError, ValueError):
@@ -249,5 +262,11 @@ class GarmentImageApi(APIView):
 
 class GarmentThumbnailApi(GarmentImageApi):
     variant = "thumb"
+
+
+class GarmentCutoutApi(GarmentImageApi):
+    """The garment's cut-out (404 when it has none)."""
+
+    variant = "cutout"
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("garments/<int:pk>/", api.GarmentDetailApi.as_view(), name="api-garment-detail"),
     path("garments/<int:pk>/image/", api.GarmentImageApi.as_view(), name="api-garment-image"),
     path("garments/<int:pk>/thumbnail/", api.GarmentThumbnailApi.as_view(), name="api-garment-thumbnail"),
+    path("garments/<int:pk>/cutout/", api.GarmentCutoutApi.as_view(), name="api-garment-cutout"),
     path("outfits/", closet_api.OutfitListApi.as_view(), name="api-outfit-list"),
     path("outfits/<int:pk>/", closet_api.OutfitDetailApi.as_view(), name="api-outfit-detail"),
     path("outfits/<int:pk>/cover/", closet_api.OutfitCoverApi.as_view(), name="api-outfit-cover"),

@@ -24,8 +24,8 @@ from django.utils import timezone
 from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
-from ml.masks import photo_for_embedding
 from ml.vectors import to_blob
+from wardrobe import cutouts
 from wardrobe.models import BoardPhoto, EmbeddingState, Garment
 
 EmbeddedRow = TypeVar("EmbeddedRow", Garment, BoardPhoto)
@@ -189,10 +189,10 @@ def _embed_row(model: type[EmbeddedRow], pk: int, timer: PhaseTimer) -> Outcome:
             photo = read_stored_file(row.image.name)
             timer.lap("read")
             # A closet photo's background (a bed, a floor) is not the garment: embed the cut-out on white, as the
-            # catalogue photos are; the stored original is untouched.
-            cutout = photo_for_embedding(photo)
+            # catalogue photos are, unless its owner chose the original; the stored original is untouched.
+            made = cutouts.embedding_input(row, photo)
             timer.lap("mask")
-            vector = _row_vector(encoder, cutout, row)
+            vector = _row_vector(encoder, made.image, row)
             timer.lap("embed")
     except PERMANENT_ERRORS as exc:
         return _fail(model, pk, f"We could not analyse this photo: {exc}")
@@ -201,6 +201,7 @@ def _embed_row(model: type[EmbeddedRow], pk: int, timer: PhaseTimer) -> Outcome:
         if row is None or row.embedding_state != EmbeddingState.PROCESSING:
             return Outcome.SUPERSEDED
         row.mark_ready(to_blob(vector), encoder.version)
+        cutouts.keep_cutout(row, made.cutout)
     timer.lap("store")
     return Outcome.READY
 

@@ -112,6 +112,10 @@ class Garment(EmbeddedModel):
     thumbnail = models.ImageField(max_length=200)
     image_width = models.PositiveIntegerField(default=0)
     image_height = models.PositiveIntegerField(default=0)
+    # The background-removed photo the embedding job made (wardrobe.cutouts); empty when nothing was cut away.
+    cutout = models.ImageField(max_length=200, blank=True)
+    # The owner's choice: embed (and show) the cut-out, or the photo as taken.
+    use_cutout = models.BooleanField(default=True)
 
     name = models.CharField(max_length=120)
     brand = models.CharField(max_length=80, blank=True)
@@ -163,8 +167,22 @@ class Garment(EmbeddedModel):
         return reverse("wardrobe:garment-image", args=[self.pk, "thumb"])
 
     @property
+    def cutout_url(self) -> str:
+        """The cut-out, owner-checked like the photo; "" when there is none. Its file name changes each time the job
+        makes it again, so a cached copy is never shown after a change."""
+        if not self.cutout:
+            return ""
+        stamp = self.cutout.name.rsplit("/", 1)[-1][:8]
+        return f'{reverse("wardrobe:garment-image", args=[self.pk, "cutout"])}?v={stamp}'
+
+    @property
+    def shows_cutout(self) -> bool:
+        """Whether the embedding reads the cut-out, so the garment page shows it."""
+        return bool(self.cutout) and self.use_cutout
+
+    @property
     def stored_file_names(self) -> list[str]:
-        return [name for name in (self.image.name, self.thumbnail.name) if name]
+        return [name for name in (self.image.name, self.thumbnail.name, self.cutout.name) if name]
 
     @property
     def is_archived(self) -> bool:

@@ -51,6 +51,9 @@ EDITABLE_FIELDS = ("name", "brand", "category", "colour", "size", "price_paid", 
 # The embedding reads the photo and these texts (wardrobe.embedding.garment_text); changing them makes the stored
 # vector stale.
 EMBEDDED_TEXT_FIELDS = ("name", "brand", "category", "colour")
+# Which photo the embedding reads (wardrobe.cutouts): set by its own control on the garment page, not the edit form.
+PHOTO_CHOICE_FIELDS = ("use_cutout",)
+EMBEDDED_FIELDS = EMBEDDED_TEXT_FIELDS + PHOTO_CHOICE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -206,13 +209,13 @@ def garment_create_batch(*, owner: AbstractBaseUser, images: Iterable[IO[bytes]]
 
 
 def garment_update(*, garment: Garment, data: dict[str, Any]) -> Garment:
-    """Change a garment's editable fields. Editing what the embedding reads (EMBEDDED_TEXT_FIELDS) resets the
-    embedding and queues a new one.
+    """Change a garment's editable fields (and its photo choice, PHOTO_CHOICE_FIELDS). Changing what the embedding
+    reads (EMBEDDED_FIELDS) resets the embedding and queues a new one.
 
     What changed is judged against the stored row, not the instance: a ModelForm bound to ``garment`` has already
     copied its cleaned data onto it by the time the view calls this, so the instance alone would say "unchanged"
     and the garment would keep the vector of its upload name."""
-    unknown = set(data) - set(EDITABLE_FIELDS)
+    unknown = set(data) - set(EDITABLE_FIELDS) - set(PHOTO_CHOICE_FIELDS)
     if unknown:
         raise ValidationError(f"Not editable: {', '.join(sorted(unknown))}.")
     for key, value in data.items():
@@ -223,10 +226,10 @@ def garment_update(*, garment: Garment, data: dict[str, Any]) -> Garment:
         garment.category = taxonomy.OTHER
     garment.full_clean(exclude=["image", "thumbnail"])
     with transaction.atomic():
-        stored = Garment.objects.select_for_update().filter(pk=garment.pk).values(*EMBEDDED_TEXT_FIELDS).first()
-        text_changed = stored is not None and any(stored[f] != getattr(garment, f) for f in EMBEDDED_TEXT_FIELDS)
+        stored = Garment.objects.select_for_update().filter(pk=garment.pk).values(*EMBEDDED_FIELDS).first()
+        reads_changed = stored is not None and any(stored[f] != getattr(garment, f) for f in EMBEDDED_FIELDS)
         garment.save(update_fields=sorted({*data.keys(), "category", "updated_at"}))
-        if text_changed:
+        if reads_changed:
             garment.reset_embedding()
             enqueue_on_commit(EMBED_GARMENT, garment.pk)
     return garment
@@ -279,7 +282,7 @@ def garment_delete(*, garment: Garment) -> None:
 @transaction.atomic
 def garment_delete_all(*, owner: AbstractBaseUser) -> int:
     """Delete every garment of a user, and their files once the deletion commits. Returns how many."""
-    garments = list(Garment.objects.filter(owner=owner).only("id", "image", "thumbnail"))
+    garments = list(Garment.objects.filter(owner=owner).only("id", "image", "thumbnail", "cutout"))
     names = [name for g in garments for name in g.stored_file_names]
     Garment.objects.filter(pk__in=[g.pk for g in garments]).delete()
     delete_files_on_commit(names)

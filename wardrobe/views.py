@@ -7,12 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http.multipartparser import MultiPartParserError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wardrobe import organising, outfits, selectors, services, wears
+from wardrobe import cutouts, organising, outfits, selectors, services, wears
 from wardrobe.api_errors import BODY_LIMIT_ERRORS, body_limit_message
 from wardrobe.forms import BulkEditForm, ClosetFilterForm, GarmentForm, GarmentUploadForm
 from wardrobe.http import own_garment_or_404, stored_photo_response
@@ -172,7 +172,24 @@ def garment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def garment_image(request: HttpRequest, pk: int, variant: str) -> FileResponse:
-    """Serve a garment photo to its owner only: other users get 404, exactly as for a garment that does not exist."""
+    """Serve a garment photo (or its cut-out) to its owner only: other users get 404, exactly as for a garment that
+    does not exist."""
     garment = own_garment_or_404(request, pk)
-    name = garment.thumbnail.name if variant == "thumb" else garment.image.name
+    name = {"thumb": garment.thumbnail.name, "cutout": garment.cutout.name}.get(variant, garment.image.name)
+    if not name:
+        raise Http404("This garment has no cut-out.")
     return stored_photo_response(name, cache_control="private, max-age=86400")
+
+
+@login_required
+@require_POST
+def garment_cutout_choice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The garment page's toggle: embed (and show) the cut-out, or the photo as taken; a change re-embeds it."""
+    garment = own_garment_or_404(request, pk)
+    use_cutout = request.POST.get("use_cutout") == "1"
+    cutouts.garment_set_use_cutout(garment=garment, use_cutout=use_cutout)
+    if use_cutout:
+        messages.success(request, "Using the cut-out: recommendations will read the garment without its background.")
+    else:
+        messages.success(request, "Using the original photo: recommendations will read the photo as you took it.")
+    return redirect(garment)
