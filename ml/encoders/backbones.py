@@ -168,6 +168,23 @@ class Backbone(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_features(x)
 
+    def run_stages(self, x: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        """Stages ``start`` to ``stop`` (exclusive) of ``stages`` on ``x``: all of them is ``forward_features``.
+
+        Fine-tuning with a frozen prefix runs the prefix once without gradients and trains the rest from its
+        output; the stem's activation (and ResNet's max pool) belong to stage 0, as in the networks' own forward.
+        """
+        stop = len(self.stages) if stop is None else stop
+        n = self.net
+        for i in range(start, stop):
+            if i == 0:
+                x = n.bn1(n.conv_stem(x)) if self.name == "efficientnet_lite0" else n.maxpool(n.relu(n.bn1(n.conv1(x))))
+            elif self.name == "efficientnet_lite0" and i == len(self.stages) - 1:
+                x = n.bn2(n.conv_head(x))
+            else:
+                x = self.stages[i](x)
+        return x
+
     def trunk_state_dict(self) -> dict[str, torch.Tensor]:
         """The state dict without the ImageNet classifier: what a fine-tuned checkpoint stores."""
         return {k: v for k, v in self.net.state_dict().items() if not k.startswith(self.classifier_prefix)}
