@@ -183,3 +183,13 @@ def test_bob_cannot_see_or_take_alices_suggestions(unsure_shop, alice, bob, clie
     response = client.post(reverse("wardrobe:garment-use-offer", args=[garment.pk]), {"field": "category"})
     garment.refresh_from_db()
     assert response.status_code == 404 and garment.category == taxonomy.OTHER
+
+
+def test_patching_a_suggested_field_through_the_api_makes_it_the_owners(shop, alice):  # noqa: F811
+    garment = upload(alice)
+    api = APIClient()
+    api.force_authenticate(alice)
+
+    body = api.patch(f"/api/garments/{garment.pk}/", {"category": taxonomy.SHOES}, format="json").json()
+
+    assert body["category"] == taxonomy.SHOES and "category" not in body["suggested_fields"]
