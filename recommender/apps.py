@@ -10,6 +10,13 @@ class RecommenderConfig(AppConfig):
         # only a registered task runs; an unknown name would go to send_task and never run.
         from recommender import tasks  # noqa: F401
 
+        # The closet's embedding job applies confident tags at upload from the shop's vote; the closet never imports
+        # the shop, so the shop hands its vote in.
+        from recommender.autotag import guesses_for_upload
+        from wardrobe import upload_tags
+
+        upload_tags.set_suggester(guesses_for_upload)
+
         # For you caches what it reads of the mood boards; any change of a board photo or the slider drops it.
         from django.db.models.signals import post_delete, post_save
 

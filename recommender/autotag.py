@@ -91,6 +91,13 @@ def suggest_for_vector(*, vector: np.ndarray, model_version: str, k: int = NEIGH
     )
 
 
+def guesses_for_upload(vector: np.ndarray, model_version: str) -> dict[str, FieldSuggestion | None] | None:
+    """The vote the closet's embedding job applies at upload (``wardrobe.upload_tags``, which the recommender
+    hands it at start-up): the same vote as the edit form's, for a photo-only vector."""
+    suggestion = suggest_for_vector(vector=vector, model_version=model_version)
+    return None if suggestion is None else {"category": suggestion.category, "colour": suggestion.colour}
+
+
 def _field(guess, labels: dict[str, str]) -> FieldSuggestion | None:
     if guess is None or guess.value not in labels:
         return None

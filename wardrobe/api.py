@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wardrobe import organising, selectors, services, taxonomy
+from wardrobe import organising, selectors, services, taxonomy, upload_tags
 from wardrobe.models import Garment
 
 
@@ -28,12 +28,17 @@ class GarmentOutputSerializer(serializers.ModelSerializer):
         "when nothing was cut away (a photo on white) or the embedding has not run yet."
     )
     tags = serializers.SerializerMethodField()
+    suggested_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=upload_tags.FIELDS), read_only=True,
+        help_text="Fields filled in from the photo and not yet saved by the owner (shown as suggested); saving a "
+        "field (PATCH) makes it the owner's own.",
+    )
 
     class Meta:
         model = Garment
         fields = [
             "id", "name", "brand", "category", "colour", "size", "price_paid", "season", "tags", "notes", "archived_at",
-            "image_url", "thumbnail_url", "cutout_url", "use_cutout", "image_width", "image_height",
+            "image_url", "thumbnail_url", "cutout_url", "use_cutout", "image_width", "image_height", "suggested_fields",
             "embedding_state", "embedding_error", "embedding_version", "created_at", "updated_at",
         ]
         read_only_fields = fields

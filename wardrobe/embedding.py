@@ -25,7 +25,7 @@ from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
 from ml.vectors import to_blob
-from wardrobe import cutouts
+from wardrobe import cutouts, upload_tags
 from wardrobe.models import BoardPhoto, EmbeddingState, Garment
 
 EmbeddedRow = TypeVar("EmbeddedRow", Garment, BoardPhoto)
@@ -196,6 +196,8 @@ def _embed_row(model: type[EmbeddedRow], pk: int, timer: PhaseTimer) -> Outcome:
             timer.lap("embed")
     except PERMANENT_ERRORS as exc:
         return _fail(model, pk, f"We could not analyse this photo: {exc}")
+    vector = upload_tags.apply_upload_tags(row, vector, encoder, text_of=garment_text)
+    timer.lap("tags")
     with transaction.atomic():
         row = model.objects.select_for_update().filter(pk=pk).first()
         if row is None or row.embedding_state != EmbeddingState.PROCESSING:

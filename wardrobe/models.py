@@ -130,6 +130,12 @@ class Garment(EmbeddedModel):
     tags = models.ManyToManyField("wardrobe.Tag", blank=True, related_name="garments")
     # Null: in the closet. Set: archived (kept, with its wears, but out of the closet and the recommendations).
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Tags the embedding job read from the photo (wardrobe.upload_tags): the fields it filled in, still marked as
+    # suggested until the owner saves them, and the guesses too unsure to apply ({field: {"value", "confidence"}}),
+    # offered on the page. ``tags_suggested_at`` is when that ran, so it runs once per garment.
+    suggested_fields = models.JSONField(default=list, blank=True)
+    tag_offers = models.JSONField(default=dict, blank=True)
+    tags_suggested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

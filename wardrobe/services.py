@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.jobs import enqueue, enqueue_on_commit, waiting_count
-from wardrobe import taxonomy
+from wardrobe import taxonomy, upload_tags
 from wardrobe.images import ImageRejected, NormalisedImage, normalise_image
 from wardrobe.models import Garment, stuck_embeddings
 
@@ -226,9 +226,14 @@ def garment_update(*, garment: Garment, data: dict[str, Any]) -> Garment:
         garment.category = taxonomy.OTHER
     garment.full_clean(exclude=["image", "thumbnail"])
     with transaction.atomic():
-        stored = Garment.objects.select_for_update().filter(pk=garment.pk).values(*EMBEDDED_FIELDS).first()
+        stored = Garment.objects.select_for_update().filter(pk=garment.pk).values(
+            *EMBEDDED_FIELDS, *upload_tags.MARK_FIELDS
+        ).first()
         reads_changed = stored is not None and any(stored[f] != getattr(garment, f) for f in EMBEDDED_FIELDS)
-        garment.save(update_fields=sorted({*data.keys(), "category", "updated_at"}))
+        # Saved by the owner, kept or changed: a suggested tag among them is theirs now (wardrobe.upload_tags). The
+        # marks are read from the locked row: the embedding job may have set them since this instance was read.
+        claimed = upload_tags.claim_fields(garment, data.keys(), stored=stored)
+        garment.save(update_fields=sorted({*data.keys(), *claimed, "category", "updated_at"}))
         if reads_changed:
             garment.reset_embedding()
             enqueue_on_commit(EMBED_GARMENT, garment.pk)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("closet/<int:pk>/retry/", live.garment_retry, name="garment-retry"),
     path("closet/<int:pk>/", views.garment_detail, name="garment-detail"),
     path("closet/<int:pk>/edit/", views.garment_edit, name="garment-edit"),
+    path("closet/<int:pk>/use-suggestion/", views.garment_use_offer, name="garment-use-offer"),
     path("closet/<int:pk>/delete/", views.garment_delete, name="garment-delete"),
     path("closet/<int:pk>/cutout/", views.garment_cutout_choice, name="garment-cutout"),
     re_path(r"^closet/(?P<pk>[0-9]+)/photo/(?P<variant>full|thumb|cutout)\.jpg$", views.garment_image, name="garment-image"),

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wardrobe import cutouts, organising, outfits, selectors, services, wears
+from wardrobe import cutouts, organising, outfits, selectors, services, upload_tags, wears
 from wardrobe.api_errors import BODY_LIMIT_ERRORS, body_limit_message
 from wardrobe.forms import BulkEditForm, ClosetFilterForm, GarmentForm, GarmentUploadForm
 from wardrobe.http import own_garment_or_404, stored_photo_response
@@ -133,6 +133,7 @@ def garment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "garment": garment, "wear_summary": wears.garment_wear_summary(garment=garment), "today": wears.today(),
         "tags": selectors.garment_tag_names(garment_ids=[garment.pk])[garment.pk],
+        "tag_offers": upload_tags.offers_of(garment),
     }
     return render(request, "wardrobe/garment_detail.html", context)
 
@@ -153,7 +154,27 @@ def garment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved \u201c{garment.name}\u201d.")
             return redirect(garment)
-    return render(request, "wardrobe/garment_form.html", {"form": form, "garment": garment})
+    context = {
+        "form": form, "garment": garment, "suggested_fields": garment.suggested_fields,
+        "tag_offers": upload_tags.offers_of(garment), "apply_at": upload_tags.APPLY_AT,
+    }
+    return render(request, "wardrobe/garment_form.html", context)
+
+
+@login_required
+@require_POST
+def garment_use_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Use it" beside a tag the photo suggested: the owner takes the offered value as their own (and the garment
+    re-embeds, as after any edit of what its vector reads)."""
+    garment = own_garment_or_404(request, pk)
+    field = request.POST.get("field", "")
+    value = upload_tags.offer_value(garment, field)
+    if value is None:
+        messages.error(request, "That suggestion is no longer available: the field already has a value.")
+    else:
+        organising.garment_edit(garment=garment, data={field: value})
+        messages.success(request, f"{field.capitalize()} set to {getattr(garment, f'get_{field}_display')()}.")
+    return redirect(garment)
 
 
 @login_required
