@@ -206,10 +206,18 @@ class PooledFeatures:
         main = self._encoder_pair(input_size, weights)["avg"]
         version = f"{main.version}+avg,max,raw+home"
 
+        keys = [bytes_checksum(j) for j in jpegs]
+
         def embed(idx: list[int]) -> np.ndarray:
+            import cv2
+
             started = time.perf_counter()
             sources = []
             for n, i in enumerate(idx, start=1):
+                if mask:
+                    # GrabCut's initial clustering draws from OpenCV's global RNG, so the same photo can get a
+                    # slightly different cut on each call; seeding it from the photo keeps a cold cache reproducible.
+                    cv2.setRNGSeed(int(keys[i][:7], 16))
                 sources.append(photo_for_embedding(jpegs[i]) if mask else jpegs[i])
                 if mask and n % 250 == 0:
                     print(f"  background removal {n}/{len(idx)}", file=sys.stderr, flush=True)
@@ -217,7 +225,7 @@ class PooledFeatures:
                 self.home_ms_per_item["mask"] = (time.perf_counter() - started) / len(idx) * 1000
             return self._both_poolings(input_size, weights, sources)
 
-        stacked = self.cache.get(version, [f"{bytes_checksum(j)}:{step}" for j in jpegs], embed)
+        stacked = self.cache.get(version, [f"{key}:{step}" for key in keys], embed)
         vectors = _poolings(stacked, main.dim)[pooling]
         return vectors if raw else unit_rows(vectors)
 

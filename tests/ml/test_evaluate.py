@@ -288,11 +288,14 @@ def test_the_command_scores_the_mini_set_from_real_photos(tmp_path):
         pytest.skip(f"the mini dataset is not at {MINI}")
     out = tmp_path / "eval.json"
     evaluate.main(["--data", str(MINI), "--out", str(out), "--queries", "40", "--wardrobes", "4",
-                   "--min-persona-items", "20", "--cache", str(tmp_path / "cache"), "--configs", "random,ours"])
+                   "--min-persona-items", "5", "--home-queries", "10", "--home-wardrobes", "2",
+                   "--cache", str(tmp_path / "cache"), "--configs", "random,ours"])
     result = json.loads(out.read_text())
     assert result["dataset"]["items"] == 300
     ours = result["configs"]["ours"]["find_similar"]["p10_articletype"]
     assert ours > result["configs"]["random"]["find_similar"]["p10_articletype"]
+    home = result["configs"]["ours"]["find_similar_home"]["self_top12"]
+    assert home > result["configs"]["random"]["find_similar_home"]["self_top12"]
 
 
 def test_stated_preferences_keep_the_list_to_the_persona(tmp_path):
