@@ -124,7 +124,8 @@ class PooledFeatures:
         self.cost_sample = cost_sample
         self.backbone = backbone
         self.embed_ms_per_item: dict[str, float] = {}
-        self.home_ms_per_item: dict[str, float] = {}  # generating a home photo, and its background removal
+        # "generate": making a home photo; "<encoder>:<mask step>": masking (or not) and embedding one
+        self.home_ms_per_item: dict[str, float] = {}
         self._raw: dict[tuple[int, str, str | None], np.ndarray] = {}
         self._encoders: dict[tuple[int, str | None], dict[str, Any]] = {}
         self._text: np.ndarray | None = None
@@ -181,7 +182,7 @@ class PooledFeatures:
         for pooling, vectors in _poolings(stacked, main.dim).items():
             self._raw[(input_size, pooling, weights)] = vectors
 
-    def home_jpegs(self, positions: Sequence[int], *, seed: int) -> list[bytes]:
+    def home_jpegs(self, positions: Sequence[int] | np.ndarray, *, seed: int) -> list[bytes]:
         """The home photo (JPEG bytes) of each item, made once per run and seed and kept for every configuration."""
         from ml.homephotos import home_photo_for_item
 
@@ -196,34 +197,38 @@ class PooledFeatures:
             self.home_ms_per_item["generate"] = (time.perf_counter() - started) / len(todo) * 1000
         return [self._home_jpegs[(seed, int(i))] for i in positions]
 
-    def home_image(self, positions: Sequence[int], *, seed: int, input_size: int, pooling: str, raw: bool = False,
-                   weights: str | None = None, mask: bool = True) -> np.ndarray:
+    def home_image(self, positions: Sequence[int] | np.ndarray, *, seed: int, input_size: int, pooling: str,
+                   raw: bool = False, weights: str | None = None, mask: bool = True) -> np.ndarray:
         """(len(positions), dim) vectors of the items' home photos, as ``image`` gives their catalogue photos."""
+        import cv2
+
         from ml.masks import photo_for_embedding
 
         jpegs = self.home_jpegs(positions, seed=seed)
         step = mask_step(mask)
         main = self._encoder_pair(input_size, weights)["avg"]
         version = f"{main.version}+avg,max,raw+home"
-
         keys = [bytes_checksum(j) for j in jpegs]
 
-        def embed(idx: list[int]) -> np.ndarray:
-            import cv2
+        def prepared(i: int) -> Any:
+            if not mask:
+                return jpegs[i]
+            # GrabCut's initial clustering draws from OpenCV's global RNG, so the same photo can get a slightly
+            # different cut on each call; seeding it from the photo keeps a cold cache reproducible.
+            cv2.setRNGSeed(int(keys[i][:7], 16))
+            return photo_for_embedding(jpegs[i])
 
+        def embed(idx: list[int]) -> np.ndarray:
             started = time.perf_counter()
-            sources = []
-            for n, i in enumerate(idx, start=1):
-                if mask:
-                    # GrabCut's initial clustering draws from OpenCV's global RNG, so the same photo can get a
-                    # slightly different cut on each call; seeding it from the photo keeps a cold cache reproducible.
-                    cv2.setRNGSeed(int(keys[i][:7], 16))
-                sources.append(photo_for_embedding(jpegs[i]) if mask else jpegs[i])
-                if mask and n % 250 == 0:
-                    print(f"  background removal {n}/{len(idx)}", file=sys.stderr, flush=True)
-            if mask and idx:
-                self.home_ms_per_item["mask"] = (time.perf_counter() - started) / len(idx) * 1000
-            return self._both_poolings(input_size, weights, sources)
+            rows = []
+            for start in range(0, len(idx), self.batch_size):  # a batch of cut-outs in memory at a time
+                part = idx[start : start + self.batch_size]
+                rows.append(self._both_poolings(input_size, weights, [prepared(i) for i in part]))
+                if len(idx) > 250 and (start // self.batch_size) % 4 == 3:
+                    print(f"  home photos embedded {start + len(part)}/{len(idx)}", file=sys.stderr, flush=True)
+            if idx:
+                self.home_ms_per_item[f"{main.version}:{step}"] = (time.perf_counter() - started) / len(idx) * 1000
+            return np.concatenate(rows)
 
         stacked = self.cache.get(version, [f"{key}:{step}" for key in keys], embed)
         vectors = _poolings(stacked, main.dim)[pooling]
