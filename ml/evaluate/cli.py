@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ml.evaluate.configs import DEFAULT_CONFIGS
+from ml.evaluate.configs import DEFAULT_CONFIGS, FINE_TUNED_CONFIGS
 from ml.evaluate.data import load_dataset
 from ml.evaluate.features import EmbeddingCache, PooledFeatures
 from ml.evaluate.ours import OursSettings
@@ -30,10 +30,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", default="", help="comma-separated seeds: run each and report the spread")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--wardrobes", type=int, default=500)
-    parser.add_argument("--configs", default=",".join(DEFAULT_CONFIGS))
-    parser.add_argument("--min-persona-items", type=int, default=60)
+    parser.add_argument("--home-queries", type=int, default=1000,
+                        help="queries (of --queries) scored again from home photos (each costs a generated photo)")
+    parser.add_argument("--home-wardrobes", type=int, default=100,
+                        help="photo-only wardrobes (of --wardrobes) scored again with home photos as the closet")
+    parser.add_argument("--configs", default=None,
+                        help=f"comma-separated (default {','.join(DEFAULT_CONFIGS)}, plus "
+                             f"{','.join(FINE_TUNED_CONFIGS)} with --weights)")
+    parser.add_argument("--min-persona-items", type=int, default=60,
+                        help="items of the evaluation split a (gender, usage) persona needs to get wardrobes")
     parser.add_argument("--input-size", type=int, default=OursSettings.input_size,
-                        help="CNN input size in pixels of every configuration (the references used 224; see docs)")
+                        help="CNN input size in pixels of ours and its variants (and of --weights)")
+    parser.add_argument("--seed-input-size", type=int, default=224,
+                        help="CNN input size in pixels of the references seed-knn and seed-closetspace")
+    parser.add_argument("--weights", default=None,
+                        help="a fine-tuned image encoder's checkpoint: adds the configs ours-ft and ours-ft-nomask")
     parser.add_argument("--cache", default="var/embeddings", help="embedding cache folder")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args(argv)
@@ -42,7 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()] or [args.seed]
     except ValueError:
         parser.error(f"--seeds must be comma-separated integers, got {args.seeds!r}")
-    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    if args.weights and not Path(args.weights).is_file():
+        parser.error(f"--weights {args.weights}: no such file")
+    default = DEFAULT_CONFIGS + (FINE_TUNED_CONFIGS if args.weights else ())
+    configs = [c.strip() for c in (args.configs or ",".join(default)).split(",") if c.strip()]
     started = time.perf_counter()
     data = load_dataset(args.data)
     features = PooledFeatures(data, cache=EmbeddingCache(Path(args.cache)), device=args.device)
@@ -52,12 +66,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for seed in seeds:
         runs.append(run(data, features, configs=configs, seed=seed, n_queries=args.queries,
                         n_wardrobes=args.wardrobes, min_persona_items=args.min_persona_items,
-                        seed_input_size=args.input_size, ours_input_size=args.input_size))
+                        seed_input_size=args.seed_input_size, ours_input_size=args.input_size,
+                        n_home_queries=args.home_queries, n_home_wardrobes=args.home_wardrobes,
+                        weights=args.weights))
         tables.append(f"seed {seed}\n\n" + markdown_table(runs[-1]["configs"])
                       + board_tables(runs[-1]["configs"]))
         print("\n" + tables[-1], flush=True)
         result = dict(runs[0])
         result["input_size"] = args.input_size
+        result["seed_input_size"] = args.seed_input_size
+        result["weights"] = args.weights
         result["machine"] = {"platform": platform.platform(), "python": platform.python_version(),
                              "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
         result["total_s"] = time.perf_counter() - started

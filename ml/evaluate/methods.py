@@ -21,13 +21,22 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
-def _exclude_self(scores: np.ndarray, rows: np.ndarray, start: int) -> None:
-    scores[np.arange(len(scores)), rows[start : start + len(scores)]] = -np.inf
+def _exclude_own(scores: np.ndarray, own: np.ndarray | None) -> None:
+    """-inf on each row's own item (a query photo of an inventory item never finds that item), when it has one."""
+    if own is not None:
+        scores[np.arange(len(scores)), own] = -np.inf
+
+
+def _own_part(own: np.ndarray | None, start: int, size: int) -> np.ndarray | None:
+    return None if own is None else np.asarray(own[start : start + size], dtype=np.int64)
 
 
 class Method:
-    """``similar``: neighbours of photo-only queries among all other items. ``recommend``: top ``k`` of the pool
-    (every item not in the wardrobe) for a wardrobe, with names or photo-only; ``rng`` draws the noise."""
+    """``similar``: neighbours of photo-only queries among all other items; ``similar_to_vectors`` the same for
+    image vectors that need not be inventory rows (a home photo of an item: ``own`` names the item each row must not
+    find, None: nothing excluded). ``recommend``: top ``k`` of the pool (every item not in the wardrobe) for a
+    wardrobe, with names or photo-only (``photos``: the closet's own image vectors, as ``query_images`` gives them,
+    when they are not the catalogue's, e.g. home photos); ``rng`` draws the noise."""
 
     name = "method"
     chunk = 256
@@ -36,17 +45,27 @@ class Method:
     closets_s = 0.0
     n_closets = 0
 
+    def query_images(self, queries: np.ndarray) -> np.ndarray:
+        """The image vectors ``similar_to_vectors`` reads for catalogue photos of items ``queries``."""
+        raise NotImplementedError
+
     def similar(self, queries: np.ndarray, *, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        queries = np.asarray(queries, dtype=np.int64)
+        return self.similar_to_vectors(self.query_images(queries), k=k, rng=rng, own=queries)
+
+    def similar_to_vectors(self, images: np.ndarray, *, k: int, rng: np.random.Generator,
+                           own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
-    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
+    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
+                  photos: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
 
-    def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int,
-                               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
+                               photos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """``recommend`` and, per item, the wardrobe item its card names as the reason ("because you own ...");
         None for a method whose cards name none."""
-        return self.recommend(wardrobe, named=named, k=k, rng=rng), None
+        return self.recommend(wardrobe, named=named, k=k, rng=rng, photos=photos), None
 
     def prepare(self, *, evaluation_items: np.ndarray, wardrobes: Sequence[Wardrobe] = ()) -> None:
         """Called once before scoring with every query, wardrobe and held-out item of the run (a method that
@@ -54,7 +73,8 @@ class Method:
         may prepare each closet once, as a site does once per upload, rather than once per refresh)."""
 
     def closet_calls(self) -> dict[str, dict[str, float]]:
-        """Share of the prepared closets per closet-gender call, named and photo-only (none: no such filter)."""
+        """Share of the prepared closets per closet-gender call, named, photo-only and photo-only from home photos
+        (none: no such filter)."""
         return {}
 
 
@@ -66,14 +86,23 @@ class RandomMethod(Method):
     def __init__(self, n_items: int) -> None:
         self.n = n_items
 
-    def similar(self, queries: np.ndarray, *, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        picks = np.empty((len(queries), k), dtype=np.int64)
-        for row, q in enumerate(queries):
-            draw = rng.choice(self.n - 1, size=min(k, self.n - 1), replace=False)
-            picks[row, : len(draw)] = np.where(draw >= q, draw + 1, draw)
+    def query_images(self, queries: np.ndarray) -> np.ndarray:
+        return np.zeros((len(queries), 0), dtype=np.float32)  # it reads no pixels
+
+    def similar_to_vectors(self, images: np.ndarray, *, k: int, rng: np.random.Generator,
+                           own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        picks = np.empty((len(images), k), dtype=np.int64)
+        for row in range(len(images)):
+            if own is None:
+                draw = rng.choice(self.n, size=min(k, self.n), replace=False)
+            else:
+                draw = rng.choice(self.n - 1, size=min(k, self.n - 1), replace=False)
+                draw = np.where(draw >= own[row], draw + 1, draw)
+            picks[row, : len(draw)] = draw
         return picks, np.ones(picks.shape, dtype=np.float32)
 
-    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
+    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
+                  photos: np.ndarray | None = None) -> np.ndarray:
         pool = np.setdiff1d(np.arange(self.n), wardrobe.items)
         return rng.choice(pool, size=min(k, len(pool)), replace=False)
 
@@ -86,18 +115,24 @@ class CosineKnnMethod(Method):
     def __init__(self, image: np.ndarray) -> None:
         self.x = image
 
-    def similar(self, queries: np.ndarray, *, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def query_images(self, queries: np.ndarray) -> np.ndarray:
+        return self.x[queries]
+
+    def similar_to_vectors(self, images: np.ndarray, *, k: int, rng: np.random.Generator,
+                           own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         idx, dist = [], []
-        for start in range(0, len(queries), self.chunk):
-            scores = self.x[queries[start : start + self.chunk]] @ self.x.T
-            _exclude_self(scores, queries, start)
+        for start in range(0, len(images), self.chunk):
+            scores = images[start : start + self.chunk] @ self.x.T
+            _exclude_own(scores, _own_part(own, start, self.chunk))
             top = top_k(scores, k)
             idx.append(top)
             dist.append(np.maximum(1 - np.take_along_axis(scores, top, axis=1), 0))
         return np.concatenate(idx), np.concatenate(dist)
 
-    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
-        query = unit_rows(self.x[list(wardrobe.items)].mean(axis=0, keepdims=True))
+    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
+                  photos: np.ndarray | None = None) -> np.ndarray:
+        closet = self.x[list(wardrobe.items)] if photos is None else photos
+        query = unit_rows(closet.mean(axis=0, keepdims=True))
         scores = query @ self.x.T
         scores[0, list(wardrobe.items)] = -np.inf
         return top_k(scores, k)[0]
@@ -133,22 +168,28 @@ class ClosetspaceMethod(Method):
             d2 = (np.sqrt(d2) - z) ** 2 + self.sigma**2 * chi2
         return -d2
 
-    def similar(self, queries: np.ndarray, *, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def query_images(self, queries: np.ndarray) -> np.ndarray:
+        return self.image[queries]
+
+    def similar_to_vectors(self, images: np.ndarray, *, k: int, rng: np.random.Generator,
+                           own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         idx, dist = [], []
-        for start in range(0, len(queries), self.chunk):
-            rows = queries[start : start + self.chunk]
-            q = np.concatenate([self.image[rows], np.zeros_like(self.text[rows])], axis=1)
+        for start in range(0, len(images), self.chunk):
+            part = images[start : start + self.chunk]
+            q = np.concatenate([part, np.zeros((len(part), self.text.shape[1]), dtype=part.dtype)], axis=1)
             scores = self._noisy_scores(q, rng)
-            _exclude_self(scores, queries, start)
+            _exclude_own(scores, _own_part(own, start, self.chunk))
             top = top_k(scores, k)
             idx.append(top)
             dist.append(np.sqrt(np.maximum(-np.take_along_axis(scores, top, axis=1), 0)))
         return np.concatenate(idx), np.concatenate(dist)
 
-    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
+    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
+                  photos: np.ndarray | None = None) -> np.ndarray:
         items = list(wardrobe.items)
+        image = self.image[items] if photos is None else photos
         text = self.text[items] if named else np.zeros_like(self.text[items])
-        q = np.concatenate([self.image[items], text], axis=1).mean(axis=0, keepdims=True)
+        q = np.concatenate([image, text], axis=1).mean(axis=0, keepdims=True)
         scores = self._noisy_scores(q, rng)
         scores[0, items] = -np.inf
         return top_k(scores, k)[0]

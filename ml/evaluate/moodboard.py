@@ -43,13 +43,15 @@ def sample_boards(
     size: int = 6,
     heldout: int = 3,
     palette_size: int = 2,
+    among: np.ndarray | None = None,
 ) -> list[tuple[Wardrobe, Board]]:
     """A board per wardrobe: ``palette_size`` colours the closet does not wear (fewer where the persona has fewer),
     drawn with the persona's colour frequencies as the closet's palette is, and ``size + heldout`` of the persona's
-    items in them; a wardrobe whose persona has too few such items gets none."""
+    items in them (of ``among``, when given); a wardrobe whose persona has too few such items gets none."""
+    allowed = np.ones(len(data), dtype=bool) if among is None else np.isin(np.arange(len(data)), among)
     out: list[tuple[Wardrobe, Board]] = []
     for w in wardrobes:
-        members = np.flatnonzero((data.gender == w.gender) & (data.usage == w.usage))
+        members = np.flatnonzero((data.gender == w.gender) & (data.usage == w.usage) & allowed)
         members = members[~np.isin(members, np.asarray(w.items + w.heldout, dtype=np.int64))]
         colours = Counter(c for c in data.base_colour[members] if c and c not in w.palette)
         names = sorted(colours)

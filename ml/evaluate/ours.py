@@ -36,6 +36,7 @@ class OursSettings:
 
     input_size: int = 96
     pooling: str = "avg"
+    weights: str | None = None  # a fine-tuned image encoder's checkpoint (None: the pretrained backbone)
     image_weight: float = 0.7
     sigma: float = 0.3
     mmr_lambda: float = 0.7
@@ -77,12 +78,12 @@ class OursMethod(Method):
         self.layout = VectorLayout(image.shape[1], text.shape[1], settings.image_weight)
         self.x = self.combine(image, text)
         self.index = ExactIndex(np.arange(len(self.x)), self.x, model_version="eval")
-        self._closets: dict[tuple[tuple[int, ...], bool], tuple[np.ndarray, dict[str, Any], Profile]] = {}
+        # (items, named, home photos) -> the closet's vectors, tags and profile
+        self._closets: dict[tuple[tuple[int, ...], bool, bool], tuple[np.ndarray, dict[str, Any], Profile]] = {}
         self._table: ItemTable | None = None
         self._boards: dict[tuple[Any, ...], tuple[np.ndarray, Profile, list[str]]] = {}
         # wardrobe.taxonomy's reading of each item (plain Python, the one owner of that vocabulary), for Style this.
-        self.site_category = np.array([taxonomy.category_for(i.master_category, i.sub_category, i.article_type)
-                                       for i in data.items], dtype=object)
+        self.site_category = data.site_category
         self.site_colour = np.array([taxonomy.colour_for(i.base_colour) for i in data.items], dtype=object)
         self._site_table: ItemTable | None = None
         self.probe: GenderProbe | None = None
@@ -120,7 +121,7 @@ class OursMethod(Method):
                 v = vectors[owner == j]
                 profile = build_profile(unit_rows(v), max_clusters=self.s.max_clusters,
                                         groups=self._groups(w.items, named, tags[j]))
-                self._closets[(w.items, named)] = (v, tags[j] if self.s.tag_filter else {}, profile)
+                self._closets[(w.items, named, False)] = (v, tags[j] if self.s.tag_filter else {}, profile)
 
     def _groups(self, items: Sequence[int], named: bool, tags: dict[str, Any]) -> list[str] | None:
         """Each closet item's category group for the profile: its own subCategory when the closet has names (the
@@ -140,45 +141,56 @@ class OursMethod(Method):
         """Unit item vectors from unit image and text blocks, blended as ``ItemEncoder`` does."""
         return self.layout.blend(image, text)
 
-    def photo_vectors(self, photos: Sequence[int] | np.ndarray, *, exclude: Sequence[int] = (),
+    def photo_vectors(self, photos: Sequence[int] | np.ndarray | None = None, *, images: np.ndarray | None = None,
+                      exclude: Sequence[int] = (),
                       exclude_groups: Sequence[np.ndarray] | None = None) -> np.ndarray:
-        """Item vectors for photos of ``photos`` (item positions) with no name: text imputed from the nearest other
-        images, never from ``exclude`` (or, per row, ``exclude_groups[i]``: the rest of that photo's closet)."""
-        rows = np.asarray(photos)
-        img = self.image[rows]
+        """Item vectors for photos with no name: text imputed from the nearest other images, never from
+        ``exclude`` (or, per row, ``exclude_groups[i]``: the rest of that photo's closet). ``photos``: the items
+        (positions) whose catalogue photos these are, never their own text donors; ``images``: the photos' unit
+        image vectors when they are not the catalogue's (home photos), where ``photos`` may be None (a photo of
+        no item the method should avoid, as on the site)."""
+        rows = None if photos is None else np.asarray(photos, dtype=np.int64)
+        img = self.image[rows] if images is None else np.asarray(images, dtype=np.float32)
         if self.s.impute_neighbours <= 0 or self.s.image_weight >= 1:
             return self.layout.photo_only(img)
-        out = np.empty((len(rows), self.x.shape[1]), dtype=np.float32)
-        for start in range(0, len(rows), self.chunk):
-            part = rows[start : start + self.chunk]
-            scores = img[start : start + len(part)] @ self.image.T
-            scores[np.arange(len(part)), part] = -np.inf
+        out = np.empty((len(img), self.x.shape[1]), dtype=np.float32)
+        for start in range(0, len(img), self.chunk):
+            part = img[start : start + self.chunk]
+            scores = part @ self.image.T
+            if rows is not None:
+                scores[np.arange(len(part)), rows[start : start + len(part)]] = -np.inf
             if len(exclude):
                 scores[:, np.asarray(exclude)] = -np.inf
             if exclude_groups is not None:
                 for i, group in enumerate(exclude_groups[start : start + len(part)]):
                     scores[i, group] = -np.inf
             near = top_k(scores, self.s.impute_neighbours)
-            out[start : start + len(part)] = self.combine(img[start : start + len(part)],
-                                                          borrowed_text(self.text[near]))
+            out[start : start + len(part)] = self.combine(part, borrowed_text(self.text[near]))
         return out
 
-    def similar(self, queries: np.ndarray, *, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """``ml.ranking.similar_to`` per query; many queries go through the index in batches, with the same rule
-        (the source and exact copies, cosine above SIMILAR_DUPLICATE, left out) and similar_to as the fallback."""
+    def query_images(self, queries: np.ndarray) -> np.ndarray:
+        return self.image[queries]
+
+    def similar_to_vectors(self, images: np.ndarray, *, k: int, rng: np.random.Generator,
+                           own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``ml.ranking.similar_to`` per photo (text imputed as for any nameless photo); many go through the index
+        in batches, with the same rule (the photo's own item, when ``own`` names one, and exact copies, cosine
+        above SIMILAR_DUPLICATE, left out) and similar_to as the fallback."""
         from ml.ranking import similar_to
 
-        idx = np.zeros((len(queries), k), dtype=np.int64)
-        dist = np.ones((len(queries), k), dtype=np.float32)
-        for start in range(0, len(queries), self.chunk):
-            rows = queries[start : start + self.chunk]
-            vectors = self.photo_vectors(rows)
-            batch = self.index.query_batch(vectors, k * 3) if len(rows) > 1 else [None]
-            for offset, (q, vector, neighbours) in enumerate(zip(rows, vectors, batch)):
+        idx = np.zeros((len(images), k), dtype=np.int64)
+        dist = np.ones((len(images), k), dtype=np.float32)
+        for start in range(0, len(images), self.chunk):
+            part = images[start : start + self.chunk]
+            rows = None if own is None else np.asarray(own[start : start + len(part)], dtype=np.int64)
+            vectors = self.photo_vectors(rows, images=part)
+            batch = self.index.query_batch(vectors, k * 3) if len(part) > 1 else [None] * len(part)
+            for offset, (vector, neighbours) in enumerate(zip(vectors, batch)):
+                source = None if rows is None else int(rows[offset])
                 found = [(int(i), d * d / 2.0) for i, d in neighbours or []
-                         if int(i) != int(q) and 1.0 - d * d / 2.0 <= SIMILAR_DUPLICATE][:k]
+                         if int(i) != source and 1.0 - d * d / 2.0 <= SIMILAR_DUPLICATE][:k]
                 if len(found) < k:
-                    found = [(r.item_id, 1.0 - r.score) for r in similar_to(self.index, vector, source_id=int(q), k=k)]
+                    found = [(r.item_id, 1.0 - r.score) for r in similar_to(self.index, vector, source_id=source, k=k)]
                 idx[start + offset, : len(found)] = [i for i, _ in found]
                 dist[start + offset, : len(found)] = [max(0.0, d) for _, d in found]
         return idx, dist
@@ -228,8 +240,10 @@ class OursMethod(Method):
         """Share of the prepared closets per gender call (ml.gender hypotheses: a gender, a side, "unsure",
         "mixed"), named and photo-only: how often the filter plays safe with Unisex only."""
         out: dict[str, dict[str, float]] = {}
-        for named, label in ((True, "named"), (False, "photo_only")):
-            calls = Counter(tags.get("call", "") for (_, n), (_, tags, _) in self._closets.items() if n == named)
+        for named, home, label in ((True, False, "named"), (False, False, "photo_only"),
+                                   (False, True, "photo_only_home")):
+            calls = Counter(tags.get("call", "") for (_, n, h), (_, tags, _) in self._closets.items()
+                            if (n, h) == (named, home))
             total = sum(calls.values())
             if total:
                 out[label] = {c: v / total for c, v in sorted(calls.items())}
@@ -246,30 +260,33 @@ class OursMethod(Method):
                                     sizes=[()] * n, genders=list(self.data.gender), occasions=list(self.data.usage))
         return self._table
 
-    def _closet(self, wardrobe: Wardrobe, named: bool) -> tuple[np.ndarray, dict[str, Any], Profile]:
+    def _closet(self, wardrobe: Wardrobe, named: bool,
+                photos: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any], Profile]:
         """The closet's vectors, auto-tags and profile: what a site computes once per upload (and caches), not once
-        per refresh. ``prepare`` computes them for the run's wardrobes in batches; any other is computed here."""
+        per refresh. ``prepare`` computes them for the run's wardrobes in batches; any other is computed here.
+        ``photos``: the photo-only closet's image vectors when they are not the catalogue's (home photos)."""
         from ml.ranking import build_profile
 
-        key = (wardrobe.items, named)
+        key = (wardrobe.items, named, photos is not None)
         if key not in self._closets:
             items = list(wardrobe.items)
-            vectors = self.x[items] if named else self.photo_vectors(items, exclude=items)
+            vectors = self.x[items] if named else self.photo_vectors(items, images=photos, exclude=items)
             tags = self.closet_tags(vectors, items)
             profile = build_profile(unit_rows(vectors), max_clusters=self.s.max_clusters,
                                     groups=self._groups(items, named, tags))
             self._closets[key] = (vectors, tags if self.s.tag_filter else {}, profile)
         return self._closets[key]
 
-    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator) -> np.ndarray:
-        return self.recommend_with_reasons(wardrobe, named=named, k=k, rng=rng)[0]
+    def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
+                  photos: np.ndarray | None = None) -> np.ndarray:
+        return self.recommend_with_reasons(wardrobe, named=named, k=k, rng=rng, photos=photos)[0]
 
-    def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int,
-                               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
+                               photos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         from ml.ranking import recommend
 
         items = list(wardrobe.items)
-        vectors, tags, profile = self._closet(wardrobe, named)
+        vectors, tags, profile = self._closet(wardrobe, named, photos)
         filters, info = self._filters_and_info(tags, wardrobe=wardrobe)
         found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, rng=rng,
                           profile=profile, **self._ranking_options())

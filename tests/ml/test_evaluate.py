@@ -48,8 +48,16 @@ class LabelFeatures:
         self._text = evaluate.normalise_rows(np.concatenate(blocks[2:], axis=1))
         self.embed_ms_per_item = {"img:fake:128:avg:0+avg,max,raw": 1.0, "txt:fake": 1.0}
 
-    def image(self, *, input_size: int, pooling: str, raw: bool = False) -> np.ndarray:
+    def image(self, *, input_size: int, pooling: str, raw: bool = False, weights: str | None = None) -> np.ndarray:
         return self._image if raw else evaluate.normalise_rows(self._image)
+
+    def home_image(self, positions, *, seed: int, input_size: int, pooling: str, raw: bool = False,
+                   weights: str | None = None, mask: bool = True) -> np.ndarray:
+        """A home photo: its item's vector moved a little (a little more without the background removal)."""
+        rng = np.random.default_rng([seed, 99])
+        noise = rng.normal(0, 0.1 if mask else 0.3, (len(positions), self._image.shape[1])).astype(np.float32)
+        home = self._image[np.asarray(positions, dtype=np.int64)] + noise
+        return home if raw else evaluate.normalise_rows(home)
 
     def text(self) -> np.ndarray:
         return self._text
@@ -228,17 +236,21 @@ def test_python_m_ml_evaluate_is_the_command():
 
 
 def test_run_reports_every_metric_for_every_config(tmp_path):
-    data = make_dataset(tmp_path)
+    data = make_dataset(tmp_path, per_cell=20)  # the run samples from the evaluation split, a fifth
     result = evaluate.run(data, LabelFeatures(data), configs=["random", "seed-knn", "seed-closetspace", "ours"],
-                          seed=1, n_queries=50, n_wardrobes=5, min_persona_items=60, seed_input_size=128)
+                          seed=1, n_queries=50, n_wardrobes=5, min_persona_items=40, seed_input_size=128)
     assert set(result["configs"]) == {"random", "seed-knn", "seed-closetspace", "ours"}
     ours = result["configs"]["ours"]
-    assert set(ours["find_similar"]) == {"p10_articletype", "p10_articletype_colour", "map10_articletype"}
+    assert set(ours["find_similar"]) == {"p10_articletype", "p10_articletype_colour", "map10_articletype",
+                                         "other_gender"}
+    assert set(ours["find_similar_home"]) == set(ours["find_similar"]) | {"self_top12"}
     assert set(ours["wardrobe_photo_only"]) == {"persona_precision", "palette_precision", "gender_violations",
                                                 "heldout_recall20", "distinct_articletypes", "refresh_overlap",
                                                 "category_coverage", "max_credit_share"}
     assert result["configs"]["seed-knn"]["wardrobe_photo_only"]["max_credit_share"] is None  # names no reason
-    assert set(ours["autotag"]) == {"articletype_top1", "colour_top1"}
+    assert set(ours["wardrobe_photo_only_home"]) == set(ours["wardrobe_photo_only"]) | {"gender_unread"}
+    assert set(ours["autotag"]) == {"articletype_top1", "colour_top1", "site_category_top1"}
+    assert set(ours["autotag_home"]) == set(ours["autotag"])
     assert ours["find_similar"]["p10_articletype"] > result["configs"]["random"]["find_similar"]["p10_articletype"]
     assert result["configs"]["seed-knn"]["wardrobe_named"]["refresh_overlap"] == 1.0
     json.dumps(result, default=float)
@@ -276,11 +288,14 @@ def test_the_command_scores_the_mini_set_from_real_photos(tmp_path):
         pytest.skip(f"the mini dataset is not at {MINI}")
     out = tmp_path / "eval.json"
     evaluate.main(["--data", str(MINI), "--out", str(out), "--queries", "40", "--wardrobes", "4",
-                   "--min-persona-items", "20", "--cache", str(tmp_path / "cache"), "--configs", "random,ours"])
+                   "--min-persona-items", "5", "--home-queries", "10", "--home-wardrobes", "2",
+                   "--cache", str(tmp_path / "cache"), "--configs", "random,ours"])
     result = json.loads(out.read_text())
     assert result["dataset"]["items"] == 300
     ours = result["configs"]["ours"]["find_similar"]["p10_articletype"]
     assert ours > result["configs"]["random"]["find_similar"]["p10_articletype"]
+    home = result["configs"]["ours"]["find_similar_home"]["self_top12"]
+    assert home > result["configs"]["random"]["find_similar_home"]["self_top12"]
 
 
 def test_stated_preferences_keep_the_list_to_the_persona(tmp_path):
