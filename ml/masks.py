@@ -31,6 +31,7 @@ from ml.images import ImageSource, load_image
 
 GRABCUT_SIDE = 128  # long side of the copy GrabCut runs on (bench/masks.py: 192 px gave no better IoU)
 GRABCUT_ITERATIONS = 3
+GRABCUT_SEED = 12345
 BORDER_RING = 0.04  # share of the short side taken as certain background
 WHITE_BORDER_SHARE = 0.7  # border share near-white -> white-border path (a model cut by the frame: ~10 % not white)
 MIN_AREA, MAX_AREA = 0.02, 0.96  # plausible share of the frame covered by the garment
@@ -92,6 +93,9 @@ def grabcut_mask(rgb: np.ndarray, *, side: int = GRABCUT_SIDE, iterations: int =
     labels[:ring], labels[-ring:], labels[:, :ring], labels[:, -ring:] = (cv2.GC_BGD,) * 4
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(small[..., ::-1])
+    # GrabCut seeds its colour mixtures from OpenCV's global random state: without a fixed seed the same photo
+    # could get a slightly different cut-out (and vector) on every embedding.
+    cv2.setRNGSeed(GRABCUT_SEED)
     cv2.grabCut(bgr, labels, (0, 0, sw, sh), bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)  # rect unused with a mask
     fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
     fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))

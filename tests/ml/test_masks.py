@@ -56,3 +56,10 @@ def test_the_cut_out_is_on_white_and_cropped_to_the_garment():
     assert corner.min() >= 250  # background replaced by white
     centre = cut[cut.shape[0] // 2, cut.shape[1] // 2]
     assert centre[0] > 180 and centre[2] < 60
+
+
+def test_the_same_photo_gets_the_same_cutout_every_time(mini_dataset):
+    item = load_styles(mini_dataset)[5]
+    photo = home_photo_for_item(item.image_path(mini_dataset), item.id, seed=1).jpeg
+    masks = [foreground(photo).mask for _ in range(4)]
+    assert all(np.array_equal(masks[0], m) for m in masks[1:])
