@@ -18,7 +18,7 @@ from ml.evaluate.data import load_dataset
 from ml.evaluate.features import EmbeddingCache, PooledFeatures
 from ml.evaluate.ours import OursSettings
 from ml.evaluate.report import aggregate, board_tables, markdown_table
-from ml.evaluate.scoring import run
+from ml.evaluate.scoring import SKIPPABLE_TASKS, run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="CNN input size in pixels of the references seed-knn and seed-closetspace")
     parser.add_argument("--weights", default=None,
                         help="a fine-tuned image encoder's checkpoint: adds the configs ours-ft and ours-ft-nomask")
+    parser.add_argument("--skip", default="", help=f"comma-separated optional tasks to leave out: "
+                        f"{', '.join(SKIPPABLE_TASKS)} (the slow ones, for a run about the encoder)")
     parser.add_argument("--cache", default="var/embeddings", help="embedding cache folder")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args(argv)
@@ -56,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.weights and not Path(args.weights).is_file():
         parser.error(f"--weights {args.weights}: no such file")
     default = DEFAULT_CONFIGS + (FINE_TUNED_CONFIGS if args.weights else ())
+    skip = frozenset(t.strip() for t in args.skip.split(",") if t.strip())
+    if skip - set(SKIPPABLE_TASKS):
+        parser.error(f"--skip: unknown task(s) {', '.join(sorted(skip - set(SKIPPABLE_TASKS)))}; "
+                     f"known: {', '.join(SKIPPABLE_TASKS)}")
     configs = [c.strip() for c in (args.configs or ",".join(default)).split(",") if c.strip()]
     started = time.perf_counter()
     data = load_dataset(args.data)
@@ -68,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         n_wardrobes=args.wardrobes, min_persona_items=args.min_persona_items,
                         seed_input_size=args.seed_input_size, ours_input_size=args.input_size,
                         n_home_queries=args.home_queries, n_home_wardrobes=args.home_wardrobes,
-                        weights=args.weights))
+                        weights=args.weights, skip=skip))
         tables.append(f"seed {seed}\n\n" + markdown_table(runs[-1]["configs"])
                       + board_tables(runs[-1]["configs"]))
         print("\n" + tables[-1], flush=True)

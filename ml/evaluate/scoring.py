@@ -135,13 +135,17 @@ def _home_sections(spec: ConfigSpec, method: Method, data: Dataset, features: Po
     return out
 
 
+SKIPPABLE_TASKS = ("mood_board", "style_this")
+
+
 def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *, queries: np.ndarray,
                     wardrobes: Sequence[Wardrobe], seed: int, timing_queries: int = 100,
                     boards: Sequence[tuple[Wardrobe, Board]] = (), home_queries: np.ndarray | None = None,
-                    home_wardrobes: Sequence[Wardrobe] = ()) -> dict:
+                    home_wardrobes: Sequence[Wardrobe] = (), skip: frozenset[str] = frozenset()) -> dict:
     """Every task's metrics and costs of one configuration; the mood-board task where the method blends boards
     (``ours`` and its variants; the references have no board part); the home-photo tasks on ``home_queries`` (a
-    subset of ``queries``) and ``home_wardrobes`` (of ``wardrobes``)."""
+    subset of ``queries``) and ``home_wardrobes`` (of ``wardrobes``). ``skip`` leaves out optional tasks by name
+    (``SKIPPABLE_TASKS``: the mood board and Style this, the slow ones, for a run about the encoder)."""
     started = time.perf_counter()
     method = spec.build(data, features)
     evaluation_items = np.unique(np.concatenate(
@@ -164,8 +168,9 @@ def evaluate_config(spec: ConfigSpec, data: Dataset, features: PooledFeatures, *
     photo = score_wardrobes(data, method, wardrobes, named=False, rng=np.random.default_rng([seed, 3]),
                             timings=recommend_ms)
     mood_board = (score_boards(data, method, boards, rng=np.random.default_rng([seed, 5]))
-                  if boards and isinstance(method, OursMethod) else None)
-    style_this = score_style_this(data, method, wardrobes) if isinstance(method, OursMethod) and wardrobes else None
+                  if boards and isinstance(method, OursMethod) and "mood_board" not in skip else None)
+    style_this = (score_style_this(data, method, wardrobes)
+                  if isinstance(method, OursMethod) and wardrobes and "style_this" not in skip else None)
     home = _home_sections(spec, method, data, features, seed=seed,
                           queries=np.asarray([] if home_queries is None else home_queries, dtype=np.int64),
                           wardrobes=home_wardrobes)
@@ -232,7 +237,8 @@ def draw_samples(data: Dataset, *, seed: int, n_queries: int, n_wardrobes: int, 
 
 def run(data: Dataset, features: PooledFeatures, *, configs: Sequence[str], seed: int, n_queries: int,
         n_wardrobes: int, min_persona_items: int, seed_input_size: int, ours_input_size: int | None = None,
-        n_home_queries: int = 1000, n_home_wardrobes: int = 100, weights: str | None = None) -> dict:
+        n_home_queries: int = 1000, n_home_wardrobes: int = 100, weights: str | None = None,
+        skip: frozenset[str] = frozenset()) -> dict:
     """Every configuration of ``configs`` on one seed's samples, all drawn from the evaluation split."""
     specs = config_specs(seed_input_size=seed_input_size, ours_input_size=ours_input_size, weights=weights)
     unknown = [c for c in configs if c not in specs]
@@ -253,7 +259,7 @@ def run(data: Dataset, features: PooledFeatures, *, configs: Sequence[str], seed
         result["configs"][name] = evaluate_config(specs[name], data, features, queries=drawn.queries,
                                                   wardrobes=drawn.wardrobes, seed=seed, boards=drawn.boards,
                                                   home_queries=drawn.home_queries,
-                                                  home_wardrobes=drawn.home_wardrobes)
+                                                  home_wardrobes=drawn.home_wardrobes, skip=skip)
     result["embedding_ms_per_item"] = dict(features.embed_ms_per_item)
     result["home_photo_ms_per_item"] = dict(getattr(features, "home_ms_per_item", {}))
     for name, row in result["configs"].items():
