@@ -57,7 +57,8 @@ RERANK_WEIGHT = 0.15
 
 def _lab(rgb01: np.ndarray) -> np.ndarray:
     """(n, 3) float32 sRGB in 0..1 -> (n, 3) CIELAB (L 0..100)."""
-    return cv2.cvtColor(np.ascontiguousarray(rgb01, dtype=np.float32).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3)
+    pixels = np.ascontiguousarray(rgb01, dtype=np.float32).reshape(-1, 1, 3)
+    return cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB).reshape(-1, 3)
 
 
 _PROTOTYPE_LAB = _lab(np.asarray([rgb for _, rgb in PROTOTYPES], dtype=np.float32) / 255.0)
