@@ -49,10 +49,10 @@ DIM = N_HISTOGRAMS * len(PROTOTYPES) + N_STATS
 # print on a shirt); the third histogram leaves them out, so a grey shirt with a white print is still read grey.
 WHITE_L, WHITE_CHROMA = 88.0, 8.0
 CORRECTIONS = ("none", "white-patch", "grey-world")
-DEFAULT_CORRECTION = "white-patch"  # bench/colour.py: see docs/evaluation.md, "Colour descriptor"
+DEFAULT_CORRECTION = "white-patch"  # level with "none" on bench/colour.py, grey-world -0.07 (docs/evaluation.md)
 NEUTRAL_CHROMA = 10.0  # a background's bright end more colourful than this (Lab chroma) is a coloured sheet
 MAX_GAIN = 1.35  # a correction never scales a channel by more than this (or less than its inverse)
-RERANK_WEIGHT = 0.15
+RERANK_WEIGHT = 0.15  # bench/colour_rerank.py: +0.019 P@10 type+colour for -0.004 type (docs/evaluation.md)
 
 
 def _lab(rgb01: np.ndarray) -> np.ndarray:
