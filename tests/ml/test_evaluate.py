@@ -256,6 +256,17 @@ def test_run_reports_every_metric_for_every_config(tmp_path):
     json.dumps(result, default=float)
 
 
+def test_a_run_about_the_encoder_can_leave_out_the_slow_ranking_tasks(tmp_path):
+    data = make_dataset(tmp_path, per_cell=20)
+    kept = evaluate.run(data, LabelFeatures(data), configs=["ours"], seed=1, n_queries=20, n_wardrobes=3,
+                        min_persona_items=40, seed_input_size=128)["configs"]["ours"]
+    skipped = evaluate.run(data, LabelFeatures(data), configs=["ours"], seed=1, n_queries=20, n_wardrobes=3,
+                           min_persona_items=40, seed_input_size=128,
+                           skip=frozenset({"style_this", "mood_board"}))["configs"]["ours"]
+    assert "style_this" in kept and "style_this" not in skipped and "mood_board" not in skipped
+    assert skipped["find_similar"] == kept["find_similar"]
+
+
 def test_aggregate_reports_the_spread_over_seeds():
     runs = [{"configs": {"ours": {"find_similar": {"p10_articletype": v}}}} for v in (0.5, 0.7)]
     spread = evaluate.aggregate(runs)["ours"]["find_similar"]["p10_articletype"]
