@@ -26,11 +26,14 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from wardrobe import taxonomy
+
+if TYPE_CHECKING:
+    from ml.colour_model import ColourClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +52,8 @@ class ColourOpinion:
 
 
 @functools.lru_cache(maxsize=2)
-def _classifier(path: str):  # -> ml.colour_model.ColourClassifier
+def _classifier(path: str) -> ColourClassifier:
+    """The classifier at ``path``, loaded once per process (a failed load is not cached: the next job tries again)."""
     from ml.colour_model import load_classifier  # only the embedding job and the benchmark pay for the import
 
     return load_classifier(path)
@@ -74,6 +78,9 @@ def model_opinion(rgb: np.ndarray, mask: np.ndarray, *, weights: Path | str) -> 
 
         classifier = _classifier(str(weights))
         shares = site_colour_shares(classifier.classes, classifier.proba(describe(rgb, mask, correction=classifier.correction))[0])
+    except FileNotFoundError as exc:  # ml.colour_model.ColourWeightsMissing: its message says how to make the file
+        logger.warning("colour model unavailable, the colour suggestion is the vote alone: %s", exc)
+        return None
     except Exception:  # noqa: BLE001 - see the docstring: a convenience, never a reason to fail the embedding
         logger.warning("colour model unavailable (weights %s); the colour suggestion is the vote alone", weights,
                        exc_info=True)
