@@ -76,3 +76,14 @@ def test_a_missing_colour_model_still_embeds_and_suggests_the_vote(coloured_shop
     assert garment.embedding_state == EmbeddingState.READY
     assert suggested_colour(garment) == vote.value
     assert "colour model unavailable" in caplog.text
+
+
+def test_an_unreadable_colour_model_still_embeds_the_garment(coloured_shop, alice, settings, tmp_path):
+    broken = tmp_path / "colour.npz"
+    broken.write_bytes(b"not a classifier")
+    settings.ML_COLOUR_WEIGHTS = str(broken)
+
+    garment = upload(alice, GREEN_TSHIRT)
+
+    assert garment.embedding_state == EmbeddingState.READY
+    assert garment.colour_model_guess == {}
