@@ -11,7 +11,14 @@ of those that are right (the item's own label). Photos whose own label is "other
 right answer). ``--photo-only`` queries with the image block alone instead (text block zero). No database, no
 Django.
 
+``--colour`` scores the site's colour suggestion instead (``wardrobe.colour_suggestion``): per photo the vote above
+(``--photo-only`` is what the embedding job votes with), the colour model's reading of the photo's own pixels under
+the mask the job makes (``ml.masks.foreground``), and the rules that could combine them; each rule's top-1 and, at
+each threshold (0.7 is ``APPLY_AT``), the share applied and right. Most mini-set items are in the colour model's training split
+(``ml.data.split_of``), so the table is given for every photo and for the validation and evaluation items alone.
+
     HF_HUB_OFFLINE=1 .venv/bin/python -m bench.upload_tags [--data ../shared/datasets/fashion-products-mini]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.upload_tags --photo-only --colour
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.colour_rules import score_colour_rules
 from ml.autotag import suggest_tags
 from ml.data import iter_styles
 from ml.encoders import EncoderConfig, get_item_encoder, item_text
@@ -37,6 +45,8 @@ def main() -> None:
     parser.add_argument("--data", default="../shared/datasets/fashion-products-mini")
     parser.add_argument("--input-size", type=int, default=96, help="ML_IMAGE_INPUT_SIZE")
     parser.add_argument("--photo-only", action="store_true", help="query with the image block alone")
+    parser.add_argument("--colour", action="store_true", help="score the combined colour suggestion's rules")
+    parser.add_argument("--colour-weights", default="ml/weights/colour.npz")
     args = parser.parse_args()
 
     root = Path(args.data)
@@ -63,15 +73,20 @@ def main() -> None:
     index = ExactIndex(np.arange(len(items)), shop)
 
     votes: dict[str, list[tuple[float, bool]]] = {"category": [], "colour": []}
+    colour_votes = []
     for i, vector in enumerate(uploads):
         found = index.query(vector, NEIGHBOURS, exclude={i})
         suggestion = suggest_tags([labels[j] for j, _ in found], [max(0.0, d) for _, d in found], fields=tuple(votes))
+        colour_votes.append(suggestion.tags.get("colour"))
         for name in votes:
             guess = suggestion.tags.get(name)
             if guess is not None and labels[i][name]:
                 votes[name].append((guess.confidence, guess.value == labels[i][name]))
 
     print(f"{len(items)} photos, {NEIGHBOURS} neighbours, query: {'photo only' if args.photo_only else 'photo + upload text'}")
+    if args.colour:
+        score_colour_rules(root, items, [t["colour"] for t in truth], colour_votes, weights=args.colour_weights)
+        return
     print("| field | threshold | applied | right when applied |")
     print("|---|---|---|---|")
     for name, rows in votes.items():

@@ -288,6 +288,8 @@ ML_IMAGE_WEIGHTS = env.str("ML_IMAGE_WEIGHTS", default="")  # a fine-tuned check
 ML_RESNET50_WEIGHTS = env.str("ML_RESNET50_WEIGHTS", default=str(VAR_DIR / "weights" / "resnet50.pth"))
 ML_IMAGE_WEIGHT = env.float("ML_IMAGE_WEIGHT", default=0.7)
 ML_INDEX_DIR = env.path("ML_INDEX_DIR", default=str(VAR_DIR / "index"))
+# The colour classifier (ml.colour_model) the embedding job reads a garment's colour with; missing: the vote alone.
+ML_COLOUR_WEIGHTS = env.str("ML_COLOUR_WEIGHTS", default=str(BASE_DIR / "ml" / "weights" / "colour.npz"))
 
 # The shared real-photo dataset (Kaggle styles format) used by the demo, benchmarks and evaluation.
 FASHION_DATASET_DIR = env.str("FASHION_DATASET_DIR", default=str(BASE_DIR.parent / "shared" / "datasets" / "fashion-products-mini"))

@@ -358,7 +358,10 @@ class PairingsApi(APIView):
 class FieldSuggestionSerializer(serializers.Serializer):
     value = serializers.CharField(help_text="The form value to pre-select.")
     label = serializers.CharField()
-    confidence = serializers.FloatField(help_text="Weighted vote share of the nearest shop items, 0..1.")
+    confidence = serializers.FloatField(
+        help_text="How sure the suggestion is, 0..1: the nearest shop items' weighted vote share (category); the "
+        "colour model's probability, lowered when the shop items' vote names another colour (colour)."
+    )
 
 
 class GarmentSuggestionsApi(APIView):
@@ -374,7 +377,7 @@ class GarmentSuggestionsApi(APIView):
 
     @extend_schema(
         operation_id="garment_suggestions",
-        summary="Suggested category and colour for your garment, from similar shop items",
+        summary="Suggested category and colour for your garment, from similar shop items and the photo's own pixels",
         responses=OutputSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:

@@ -3,11 +3,12 @@
 The garment edit page pre-fills the fields the owner has not set from these (as a suggestion; nothing is saved until
 they submit). It lives in the recommender because it reads the inventory and the index; the wardrobe never imports
 the recommender. The garment's stored vector is used as it is: for a fresh upload its text part says little (a file
-name or nothing), so the photo decides.
+name or nothing), so the photo decides. The colour is the vote combined with the colour model's reading of the
+photo's own pixels, stored by the embedding job (``wardrobe.colour_suggestion``, the one owner of that rule).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from ml.vectors import from_blob
 from recommender.models import InventoryItem
 from recommender.selectors.index import current_index
 from wardrobe import taxonomy
+from wardrobe.colour_suggestion import combine, opinion_from_json
 from wardrobe.models import EmbeddingState, Garment
 
 NEIGHBOURS = 15
@@ -59,11 +61,16 @@ def suggest_for_garment(*, garment: Garment, k: int = NEIGHBOURS) -> GarmentSugg
     """Vote the garment's category and colour from its ``k`` nearest active inventory items.
 
     None when there is nothing to vote with: the garment is not ready, its vector is of another model version or
-    size than the current index, or there is no index (no embedded inventory).
+    size than the current index, or there is no index (no embedded inventory). The colour is the site's combined
+    suggestion: the vote's and the colour model's opinion stored at embedding (the upload's own rule).
     """
     if garment.embedding_state != EmbeddingState.READY or not garment.embedding:
         return None
-    return suggest_for_vector(vector=from_blob(garment.embedding), model_version=garment.embedding_version, k=k)
+    votes = suggest_for_vector(vector=from_blob(garment.embedding), model_version=garment.embedding_version, k=k)
+    if votes is None:
+        return None
+    colour = combine(votes.colour, opinion_from_json(garment.colour_model_guess))
+    return replace(votes, colour=_field(colour, _COLOUR_LABELS))
 
 
 def suggest_for_vector(*, vector: np.ndarray, model_version: str, k: int = NEIGHBOURS) -> GarmentSuggestion | None:

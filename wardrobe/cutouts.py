@@ -7,16 +7,20 @@ vector reads. A photo already on white, or one whose mask is not trusted, is emb
 The owner may choose the photo as taken instead (``Garment.use_cutout``): the job then embeds the original and still
 keeps the cut-out, so the choice can be turned back. The original upload is never changed; the cut-out is remade on
 every embedding (an export leaves it out, a restore's job makes it again).
+
+The job also hands the photo's pixels and that same mask on (``EmbeddingInput.pixels``, ``.mask``), so the colour
+model (``wardrobe.colour_suggestion``) reads the garment's own pixels without masking the photo a second time.
 """
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
-from ml.images import ImageSource
-from ml.masks import photo_for_embedding
+from ml.images import ImageSource, load_image
+from ml.masks import cutout_on_white, foreground
 from wardrobe import services
 from wardrobe.models import BoardPhoto, Garment
 
@@ -30,16 +34,21 @@ CUTOUT_JPEG_QUALITY = 92  # what the encoder saw, shown: keep compression out of
 class EmbeddingInput:
     image: ImageSource | Image.Image  # what the encoder reads
     cutout: Image.Image | None  # the cut-out to keep; None when nothing was cut away
+    pixels: np.ndarray | None = None  # the photo as taken, uint8 HxWx3
+    mask: np.ndarray | None = None  # the garment's pixels in it (ml.masks.foreground; all True when not trusted)
 
 
 def embedding_input(row: Garment | BoardPhoto, photo: bytes) -> EmbeddingInput:
     """What the encoder reads of ``row``'s photo, and the cut-out to keep. A board photo always reads its mask's
     result (it has no choice and keeps no cut-out); a garment reads its original when its owner chose so."""
-    made = photo_for_embedding(photo)
-    # photo_for_embedding hands back its input itself when it cut nothing away.
-    cut = made if made is not photo and isinstance(made, Image.Image) else None
+    rgb = np.asarray(load_image(photo), dtype=np.uint8)
+    found = foreground(rgb)
+    # ml.masks.photo_for_embedding's rule (a photo on white, or a mask not trusted, is read as it is), made here
+    # from the one mask so the colour model can have it too.
+    cut = None if found.method in ("white-border", "none") else cutout_on_white(rgb, found.mask)
+    made = photo if cut is None else cut
     if isinstance(row, Garment):
-        return EmbeddingInput(image=made if row.use_cutout else photo, cutout=cut)
+        return EmbeddingInput(image=made if row.use_cutout else photo, cutout=cut, pixels=rgb, mask=found.mask)
     return EmbeddingInput(image=made, cutout=None)
 
 

@@ -25,7 +25,7 @@ from common.jobs import PhaseTimer
 from ml.encoders import EncoderConfig, ItemEncoder, ModelWeightsMissing, get_item_encoder, item_text
 from ml.images import ImageLoadError
 from ml.vectors import to_blob
-from wardrobe import cutouts, upload_tags
+from wardrobe import colour_suggestion, cutouts, upload_tags
 from wardrobe.models import BoardPhoto, EmbeddingState, Garment
 
 EmbeddedRow = TypeVar("EmbeddedRow", Garment, BoardPhoto)
@@ -196,7 +196,9 @@ def _embed_row(model: type[EmbeddedRow], pk: int, timer: PhaseTimer) -> Outcome:
             timer.lap("embed")
     except PERMANENT_ERRORS as exc:
         return _fail(model, pk, f"We could not analyse this photo: {exc}")
-    vector = upload_tags.apply_upload_tags(row, vector, encoder, text_of=garment_text)
+    colour = _colour_opinion(made)
+    timer.lap("colour")
+    vector = upload_tags.apply_upload_tags(row, vector, encoder, text_of=garment_text, colour=colour)
     timer.lap("tags")
     with transaction.atomic():
         row = model.objects.select_for_update().filter(pk=pk).first()
@@ -204,8 +206,19 @@ def _embed_row(model: type[EmbeddedRow], pk: int, timer: PhaseTimer) -> Outcome:
             return Outcome.SUPERSEDED
         row.mark_ready(to_blob(vector), encoder.version)
         cutouts.keep_cutout(row, made.cutout)
+        if isinstance(row, Garment):
+            row.colour_model_guess = colour_suggestion.opinion_to_json(colour)
+            row.save(update_fields=["colour_model_guess"])
     timer.lap("store")
     return Outcome.READY
+
+
+def _colour_opinion(made: cutouts.EmbeddingInput) -> colour_suggestion.ColourOpinion | None:
+    """The colour model's reading of a garment's pixels under the mask the job made (a board photo has no mask
+    handed on: it has no colour field). None when the model cannot say; never raises."""
+    if made.pixels is None or made.mask is None:
+        return None
+    return colour_suggestion.model_opinion(made.pixels, made.mask, weights=settings.ML_COLOUR_WEIGHTS)
 
 
 def _fail(model: type[EmbeddedRow], pk: int, message: str) -> Outcome:

@@ -136,6 +136,10 @@ class Garment(EmbeddedModel):
     suggested_fields = models.JSONField(default=list, blank=True)
     tag_offers = models.JSONField(default=dict, blank=True)
     tags_suggested_at = models.DateTimeField(null=True, blank=True)
+    # The colour model's reading of the photo's own pixels ({"value", "confidence"}; empty when it could not read
+    # them), remade by every embedding: the edit form's colour suggestion combines it with a fresh vote
+    # (wardrobe.colour_suggestion), since the model never runs in a request.
+    colour_model_guess = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

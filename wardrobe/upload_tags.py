@@ -13,6 +13,9 @@ vote has run (``tags_suggested_at``) it never runs again for that garment, so a 
 Which vector votes, and which one is stored. The vote reads the photo alone (the image block, text block zero):
 a fresh upload's text is only its file name and "Other", and measured on the mini set the photo alone votes the
 category right more often (82.9% top-1 against 80.6% with the upload's text; docs/evaluation.md, "Tags at upload").
+The colour is not the vote alone: the job hands in the colour model's reading of the photo's own pixels, and
+``wardrobe.colour_suggestion.combine`` (the one owner of that rule) makes the colour applied or offered from both.
+
 Once tags are applied the garment's text has changed, so its text block is embedded again from the final name,
 brand, category and colour (one sentence through the text model; the photo is not read twice) and blended with the
 same image block: the stored vector is then exactly what embedding the edited garment would store.
@@ -30,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wardrobe import taxonomy
+from wardrobe.colour_suggestion import ColourOpinion, combine
 from wardrobe.models import EmbeddingState, Garment
 
 if TYPE_CHECKING:
@@ -40,8 +44,9 @@ logger = logging.getLogger(__name__)
 # A vote is applied when its neighbours' weighted share reaches this; below it, it is only offered. Measured with
 # bench/upload_tags.py on the 300 photos of the mini set, leave one out, the photo alone voting (docs/evaluation.md):
 # category applied to 64% of uploads and right 94.8% of the time at 0.7 (0.6: 73%, 91.3%; 0.5: 82%, 88.6%; 0.8:
-# 59%, 95.5%), so 0.7 keeps applied tags right well above 90% while most uploads get one. Colour never reaches it
-# there (top-1 32%, 6% of votes at 0.5 or more and those right 26%): colours are offered, in practice never applied.
+# 59%, 95.5%), so 0.7 keeps applied tags right well above 90% while most uploads get one. The vote's colour alone
+# never reaches it there (top-1 32%); combined with the colour model (wardrobe.colour_suggestion, bench/upload_tags.py
+# --colour) it is right 54% of the time and applied to 12% of uploads, right 92% of those.
 APPLY_AT = 0.7
 FIELDS = ("category", "colour")
 _UNSET = {"category": taxonomy.OTHER, "colour": ""}  # what a field holds when the owner said nothing
@@ -70,11 +75,13 @@ def set_suggester(suggester: Suggester | None) -> None:
 
 
 def apply_upload_tags(
-    garment: object, vector: np.ndarray, encoder: ItemEncoder, *, text_of: Callable[[Garment], str]
+    garment: object, vector: np.ndarray, encoder: ItemEncoder, *, text_of: Callable[[Garment], str],
+    colour: ColourOpinion | None = None,
 ) -> np.ndarray:
     """Called by the embedding job between embedding and storing: vote the tags of a garment from its photo, apply
     the confident ones to the fields its owner left unset, record them and the offers, and return the vector to
-    store (its text block re-embedded with ``text_of`` when a tag was applied).
+    store (its text block re-embedded with ``text_of`` when a tag was applied). ``colour``: the colour model's
+    opinion of the photo, combined with the vote's colour.
 
     Anything but a garment, a garment already voted on, or no vote: ``vector`` unchanged. The vote runs outside any
     row lock (it may map the index); the apply re-reads the locked row and does nothing unless the job still owns
@@ -91,6 +98,7 @@ def apply_upload_tags(
         return vector
     if guesses is None:
         return vector
+    guesses = {**guesses, "colour": combine(guesses.get("colour"), colour)}
     with transaction.atomic():
         row = Garment.objects.select_for_update().filter(pk=garment.pk).first()
         if row is None or row.embedding_state != EmbeddingState.PROCESSING or row.tags_suggested_at is not None:
