@@ -135,15 +135,32 @@ def cutout_on_white(source: ImageSource | np.ndarray, mask: np.ndarray, *, margi
     return Image.fromarray(composite[y0:y1, x0:x1])
 
 
-def photo_for_embedding(source: ImageSource) -> ImageSource | Image.Image:
-    """What the encoder should see of a closet photo: a photo already on white as it is (the shop's catalogue photos
-    are embedded uncropped, so a garment photographed like a catalogue item keeps that item's vector and is still
-    recognised as a duplicate of it), any other photo cut out on white; a mask it cannot trust leaves it as is."""
+@dataclass(frozen=True)
+class EmbeddingPhoto:
+    """A closet photo prepared for the encoder: its pixels, its garment mask, and the cut-out (None when the photo
+    is read as it is: already on white, or a mask not trusted)."""
+
+    rgb: np.ndarray
+    foreground: Foreground
+    cutout: Image.Image | None
+
+
+def prepare_for_embedding(source: ImageSource) -> EmbeddingPhoto:
+    """The one rule of what the encoder sees of a closet photo, with the mask it was decided from (so the colour
+    model can read the same garment pixels without masking twice): a photo already on white as it is (the shop's
+    catalogue photos are embedded uncropped, so a garment photographed like a catalogue item keeps that item's
+    vector and is still recognised as a duplicate of it), any other photo cut out on white; a mask it cannot trust
+    leaves it as is."""
     rgb = np.asarray(load_image(source), dtype=np.uint8)
     found = foreground(rgb)
-    if found.method in ("white-border", "none"):
-        return source
-    return cutout_on_white(rgb, found.mask)
+    cut = None if found.method in ("white-border", "none") else cutout_on_white(rgb, found.mask)
+    return EmbeddingPhoto(rgb, found, cut)
+
+
+def photo_for_embedding(source: ImageSource) -> ImageSource | Image.Image:
+    """What the encoder should see of a closet photo (``prepare_for_embedding``): the cut-out, or ``source``."""
+    cut = prepare_for_embedding(source).cutout
+    return source if cut is None else cut
 
 
 def iou(predicted: np.ndarray, truth: np.ndarray) -> float:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ml.images import ImageSource, load_image
-from ml.masks import cutout_on_white, foreground
+from ml.images import ImageSource
+from ml.masks import prepare_for_embedding
 from wardrobe import services
 from wardrobe.models import BoardPhoto, Garment
 
@@ -41,14 +41,12 @@ class EmbeddingInput:
 def embedding_input(row: Garment | BoardPhoto, photo: bytes) -> EmbeddingInput:
     """What the encoder reads of ``row``'s photo, and the cut-out to keep. A board photo always reads its mask's
     result (it has no choice and keeps no cut-out); a garment reads its original when its owner chose so."""
-    rgb = np.asarray(load_image(photo), dtype=np.uint8)
-    found = foreground(rgb)
-    # ml.masks.photo_for_embedding's rule (a photo on white, or a mask not trusted, is read as it is), made here
-    # from the one mask so the colour model can have it too.
-    cut = None if found.method in ("white-border", "none") else cutout_on_white(rgb, found.mask)
+    prepared = prepare_for_embedding(photo)  # one mask for the encoder's input and the colour model
+    cut = prepared.cutout
     made = photo if cut is None else cut
     if isinstance(row, Garment):
-        return EmbeddingInput(image=made if row.use_cutout else photo, cutout=cut, pixels=rgb, mask=found.mask)
+        return EmbeddingInput(image=made if row.use_cutout else photo, cutout=cut, pixels=prepared.rgb,
+                              mask=prepared.foreground.mask)
     return EmbeddingInput(image=made, cutout=None)
 
 
