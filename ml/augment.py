@@ -57,9 +57,9 @@ def _background(size: int, rng: np.random.Generator, texture: np.ndarray | None)
         th, tw = texture.shape[:2]
         side = max(4, int(min(th, tw) * rng.uniform(0.15, 0.4)))
         y, x = rng.integers(0, th - side + 1), rng.integers(0, tw - side + 1)
-        patch = texture[y : y + side, x : x + side].astype(np.float32)
-        patch = cv2.resize(patch, (size, size), interpolation=cv2.INTER_CUBIC)
-        return cv2.GaussianBlur(patch, (0, 0), rng.uniform(0.5, 2.5))
+        patch = cv2.resize(texture[y : y + side, x : x + side].astype(np.float32), (size, size),
+                           interpolation=cv2.INTER_CUBIC)
+        return np.asarray(cv2.GaussianBlur(patch, (0, 0), rng.uniform(0.5, 2.5)), dtype=np.float32)
     colour = rng.uniform(30, 235, size=3)
     if choice < 0.75:
         image = np.broadcast_to(colour, (size, size, 3)).astype(np.float32).copy()
@@ -77,7 +77,7 @@ def _ragged(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     binary = (mask > 0.5).astype(np.uint8)
     radius = int(rng.integers(1, 4))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    binary = cv2.dilate(binary, kernel) if rng.random() < 0.6 else cv2.erode(binary, kernel)
+    binary = np.asarray(cv2.dilate(binary, kernel) if rng.random() < 0.6 else cv2.erode(binary, kernel), np.uint8)
     edge = cv2.dilate(binary, kernel) - cv2.erode(binary, kernel)
     flips = (rng.random(binary.shape) < 0.25) & (edge > 0)
     binary = np.where(flips, 1 - binary, binary)

@@ -224,7 +224,9 @@ def validate(trainer: Trainer, photos: LabelledPhotos, *, seed: int, batch_size:
     (a home-like query finding catalogue photos), plus each head's top-1 on the clean photos."""
     size = trainer.config.input_size
     rng = np.random.default_rng([seed, 99])
-    clean, scene, logits = [], [], {name: [] for name in trainer.heads}
+    clean: list[np.ndarray] = []
+    scene: list[np.ndarray] = []
+    logits: dict[str, list[np.ndarray]] = {name: [] for name in trainer.heads}
     for start in range(0, len(photos.items), batch_size):
         positions = range(start, min(start + batch_size, len(photos.items)))
         pooled = trainer.pooled(_clean_batch(photos, positions, size))
@@ -324,7 +326,7 @@ def train(config: HeadsConfig, catalogue: Catalogue | None = None) -> HeadsResul
     if not history:
         history.append({"epoch": 0, **validate(trainer, held, seed=config.seed, batch_size=config.batch_size)})
         _say(config, json.dumps(history[-1]))
-    views = cache_views(trainer, photos, config) if start_epoch < config.epochs else None
+    views = cache_views(trainer, photos, config) if start_epoch < config.epochs else torch.empty(0)
     for epoch in range(start_epoch, config.epochs):
         epoch_started = time.perf_counter()
         rng = np.random.default_rng([config.seed, epoch])
