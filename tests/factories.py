@@ -21,6 +21,15 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (60, 80), colour=(200
     return out.getvalue()
 
 
+def red_shirt_on_white() -> bytes:
+    """A catalogue-style photo: a red block on a white sweep (background removal leaves it as it is)."""
+    img = Image.new("RGB", (200, 300), "white")
+    img.paste((200, 20, 20), (60, 80, 140, 220))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
 def upload(name: str = "photo.jpg", data: bytes | None = None, content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, image_bytes() if data is None else data, content_type=content_type)
 

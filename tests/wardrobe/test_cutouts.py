@@ -11,7 +11,7 @@ from PIL import Image
 from ml.data import load_styles
 from ml.homephotos import home_photo_for_item, make_home_photo
 from ml.vectors import from_blob
-from tests.factories import GarmentFactory, upload
+from tests.factories import GarmentFactory, red_shirt_on_white, upload
 from wardrobe import embedding
 from wardrobe.embedding import garment_text
 from wardrobe.models import EmbeddingState, Garment
@@ -27,14 +27,6 @@ def small_encoder(settings):
     settings.ML_DEVICE = "cpu"
 
 
-def _red_shirt_on_white() -> bytes:
-    img = Image.new("RGB", (200, 300), "white")
-    img.paste((200, 20, 20), (60, 80, 140, 220))
-    out = io.BytesIO()
-    img.save(out, format="JPEG", quality=95)
-    return out.getvalue()
-
-
 def _embedded(garment: Garment) -> Garment:
     assert embedding.embed_garment(garment_id=garment.pk) == embedding.Outcome.READY
     garment.refresh_from_db()
@@ -44,7 +36,7 @@ def _embedded(garment: Garment) -> Garment:
 @pytest.fixture
 def alices_home_photo_garment(alice):
     """Alice's shirt photographed on a blanket, embedded: it has a cut-out."""
-    home = make_home_photo(_red_shirt_on_white(), seed=3).jpeg
+    home = make_home_photo(red_shirt_on_white(), seed=3).jpeg
     return _embedded(GarmentFactory(owner=alice, name="Red shirt", image=upload("shirt.jpg", home)))
 
 
@@ -62,7 +54,7 @@ def test_the_job_stores_the_cut_out_of_a_home_photo(alice, stored_files):
 
 
 def test_a_photo_already_on_white_gets_no_cut_out(alice):
-    garment = _embedded(GarmentFactory(owner=alice, image=upload("shirt.jpg", _red_shirt_on_white())))
+    garment = _embedded(GarmentFactory(owner=alice, image=upload("shirt.jpg", red_shirt_on_white())))
     assert not garment.cutout
 
 
@@ -110,7 +102,7 @@ def test_after_choosing_the_original_the_page_shows_it_confirms_and_offers_the_c
 
 
 def test_a_garment_without_a_cut_out_shows_its_photo_and_no_choice(alice_client, alice):
-    garment = _embedded(GarmentFactory(owner=alice, image=upload("shirt.jpg", _red_shirt_on_white())))
+    garment = _embedded(GarmentFactory(owner=alice, image=upload("shirt.jpg", red_shirt_on_white())))
     page = alice_client.get(garment.get_absolute_url()).content.decode()
     assert f'src="{garment.image_url}"' in page
     assert reverse("wardrobe:garment-cutout", args=[garment.pk]) not in page
@@ -150,7 +142,7 @@ def test_the_api_round_trips_the_choice_and_links_the_cut_out(api, alices_home_p
 
 
 def test_the_api_has_no_cut_out_link_for_a_garment_without_one(api, alice):
-    garment = _embedded(GarmentFactory(owner=alice, image=upload("shirt.jpg", _red_shirt_on_white())))
+    garment = _embedded(GarmentFactory(owner=alice, image=upload("shirt.jpg", red_shirt_on_white())))
     assert api.get(reverse("api-garment-detail", args=[garment.pk])).json()["cutout_url"] is None
 
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from ml.homephotos import make_home_photo
-from tests.factories import GarmentFactory, upload
+from tests.factories import GarmentFactory, red_shirt_on_white, upload
 from wardrobe import embedding
 
 pytestmark = pytest.mark.django_db
@@ -29,16 +29,8 @@ def encoder_inputs(monkeypatch):
     return seen
 
 
-def _red_shirt_on_white() -> bytes:
-    img = Image.new("RGB", (200, 300), "white")
-    img.paste((200, 20, 20), (60, 80, 140, 220))
-    out = io.BytesIO()
-    img.save(out, format="JPEG", quality=95)
-    return out.getvalue()
-
-
 def test_a_home_photo_is_embedded_as_its_cut_out_on_white(encoder_inputs):
-    home = make_home_photo(_red_shirt_on_white(), seed=3).jpeg
+    home = make_home_photo(red_shirt_on_white(), seed=3).jpeg
     garment = GarmentFactory(image=upload("shirt.jpg", home))
     assert embedding.embed_garment(garment_id=garment.pk) == embedding.Outcome.READY
     (seen,) = encoder_inputs
@@ -49,7 +41,7 @@ def test_a_home_photo_is_embedded_as_its_cut_out_on_white(encoder_inputs):
 
 
 def test_a_photo_on_white_is_embedded_uncropped(encoder_inputs):
-    photo = _red_shirt_on_white()
+    photo = red_shirt_on_white()
     garment = GarmentFactory(image=upload("shirt.jpg", photo))
     assert embedding.embed_garment(garment_id=garment.pk) == embedding.Outcome.READY
     (seen,) = encoder_inputs
@@ -57,7 +49,7 @@ def test_a_photo_on_white_is_embedded_uncropped(encoder_inputs):
 
 
 def test_the_job_keeps_the_stored_original(encoder_inputs):
-    home = make_home_photo(_red_shirt_on_white(), seed=3).jpeg
+    home = make_home_photo(red_shirt_on_white(), seed=3).jpeg
     garment = GarmentFactory(image=upload("shirt.jpg", home))
     original = garment.image.read()
     embedding.embed_garment(garment_id=garment.pk)
