@@ -81,6 +81,10 @@ class ImageEncoder:
             self._dtype = torch.float32 if precision == "fp32" else self._dtype
         else:
             use_all_cores()
+            # A fine-tuned trunk has channels whose batch-norm scale trained to nearly zero; folded into their
+            # convolutions they make subnormal activations, which x86 computes 2-3x slower (the fine-tuned Lite0
+            # at 96 px: 28.9 ms a photo against 9.0 ms flushed, measured). They carry nothing a vector can use.
+            torch.set_flush_denormal(True)
             if precision == "bf16" and not cpu_bf16_supported():
                 raise ValueError("precision='bf16' needs a CPU with bf16 instructions (AVX-512 BF16, AMX)")
             fast_bf16 = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
