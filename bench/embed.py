@@ -9,7 +9,9 @@ For each backbone and input size it times, on the same photos in the same run:
   batched bf16   the same in bf16, what precision="auto" picks on CPUs with AMX (CPU only)
 and on a CUDA device also the batched pipeline with JPEG decoding on the GPU. The last rows are end to end:
 items per second through ItemEncoder (photo + product text). ResNet50 runs with random weights (its ImageNet file
-is not shipped); speed does not depend on the weights' values. Every row is warmed up on a few photos first.
+is not shipped). Speed can depend on the weights' values: a fine-tuned trunk's near-dead channels made subnormal
+activations, 3x slower on x86 until the encoder flushed them to zero, so ``--weights`` times a checkpoint too.
+Every row is warmed up on a few photos first.
 """
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[224, 128])
     parser.add_argument("--backbones", nargs="+", default=["efficientnet_lite0", "resnet50"])
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--weights", help="also time Lite0 with this fine-tuned checkpoint (batched fp32 rows)")
     args = parser.parse_args()
 
     images = Path(args.data).resolve() / "images"
@@ -109,6 +112,11 @@ def main() -> int:
                                    gpu_decode=True)
                 gpu.embed(warmup)
                 row(backbone, label, size, "batched + GPU decode", timed(gpu.embed, paths), baseline)
+            if args.weights and backbone == "efficientnet_lite0":
+                tuned = ImageEncoder(backbone, input_size=size, weights=args.weights, batch_size=args.batch_size,
+                                     gpu_decode=False, precision="fp32")
+                tuned.embed(warmup)
+                row(backbone, "tuned", size, f"batched ({args.batch_size}) fp32", timed(tuned.embed, paths), baseline)
 
     texts = [item_text(name=p.stem) for p in paths]
     try:
