@@ -39,7 +39,7 @@ def test_fine_tuning_never_reads_an_evaluation_item(trained, mini_dataset):
 def test_the_heads_learn_the_training_labels(trained):
     result, _ = trained
     before, after = result.history[0], result.history[-1]
-    assert after["loss"] < result.history[1]["loss"] or after["top1_article_type"] > before["top1_article_type"]
+    assert after["loss"] < result.history[1]["loss"]  # the second epoch's loss is below the first's
     assert after["top1_article_type"] > before["top1_article_type"]
 
 
