@@ -231,6 +231,7 @@ CELERY_TASK_ROUTES = {
     "wardrobe.tasks.embed_garment": {"queue": "embedding"},
     "wardrobe.tasks.embed_board_photo": {"queue": "embedding"},
     "recommender.tasks.embed_items": {"queue": "embedding"},
+    "recommender.tasks.reembed_outdated": {"queue": "embedding"},
 }
 EMBEDDING_TASK_SOFT_TIME_LIMIT = env.int("EMBEDDING_TASK_SOFT_TIME_LIMIT", default=240)
 EMBEDDING_TASK_TIME_LIMIT = env.int("EMBEDDING_TASK_TIME_LIMIT", default=300)
@@ -244,6 +245,10 @@ EMBEDDING_SWEEP_SECONDS = env.int("EMBEDDING_SWEEP_SECONDS", default=60)
 # pending row that old while the embedding queue is empty (the broker was down when it was queued).
 EMBEDDING_HEARTBEAT_SECONDS = env.int("EMBEDDING_HEARTBEAT_SECONDS", default=15)
 EMBEDDING_LOST_AFTER_SECONDS = env.int("EMBEDDING_LOST_AFTER_SECONDS", default=60)
+# After a model change (new weights, another input size), the sweepers re-embed at most this many ready rows of the
+# old version per kind and sweep, and only while the embedding queue is idle: the old vectors serve meanwhile, and
+# the index switches once most items carry the new version (recommender.services.index.majority_model_version).
+EMBEDDING_UPGRADE_BATCH = env.int("EMBEDDING_UPGRADE_BATCH", default=500)
 # Worker processes load the encoder at start, so the first upload is as fast as the rest.
 EMBEDDING_PRELOAD = env.bool("EMBEDDING_PRELOAD", default=True)
 # Index lifecycle: rebuild period, how long replaced versions stay on disk, and whether a web process rebuilds a
@@ -276,6 +281,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "rebuild-index": {"task": "recommender.tasks.rebuild_index", "schedule": RECOMMENDER_INDEX_REBUILD_SECONDS},
     "requeue-stale-garments": {"task": "wardrobe.tasks.requeue_stale_garments", "schedule": EMBEDDING_SWEEP_SECONDS},
     "requeue-stale-items": {"task": "recommender.tasks.requeue_stale_items", "schedule": EMBEDDING_SWEEP_SECONDS},
+    "reembed-outdated": {"task": "recommender.tasks.reembed_outdated", "schedule": EMBEDDING_SWEEP_SECONDS},
 }
 
 # Machine learning (ml/). Paths are settings, never hard-coded.

@@ -3,13 +3,19 @@
 Producers queue them by name (``common.jobs``); RecommenderConfig.ready() imports this module so every process,
 eager ones included, has them registered.
 
-`embed_items` runs on the "embedding" queue (settings.CELERY_TASK_ROUTES); the others on "default".
+`embed_items` and `reembed_outdated` run on the "embedding" queue (settings.CELERY_TASK_ROUTES: where the encoder is
+loaded); the others on "default".
 """
+import logging
+
 from celery import Task, shared_task
+from django.conf import settings
 
 from recommender import services
 from wardrobe.services import lost_job_ages
 from wardrobe.tasks import EMBEDDING_TASK_OPTIONS
+
+logger = logging.getLogger(__name__)
 
 
 class EmbedItemsTask(Task):
@@ -36,6 +42,18 @@ def requeue_stale_items() -> int:
     """Beat: queue again the inventory items whose job was lost (wardrobe.services.lost_job_ages says how old)."""
     pending, processing = lost_job_ages()
     return services.requeue_stale_items(pending_older_than=pending, processing_older_than=processing)
+
+
+@shared_task
+def reembed_outdated() -> int:
+    """Beat, on the embedding queue (where the encoder is loaded): queue a batch of the vectors an older model made
+    (services.requeue_outdated_embeddings), while that queue is idle."""
+    upgrade = services.requeue_outdated_embeddings(limit=settings.EMBEDDING_UPGRADE_BATCH)
+    if upgrade is None or not upgrade.total:
+        return 0
+    logger.info("re-embedding %d item(s), %d garment(s) and %d board photo(s) of an older model version (now %s)",
+                upgrade.items, upgrade.garments, upgrade.board_photos, upgrade.model_version)
+    return upgrade.total
 
 
 @shared_task(acks_late=True, time_limit=3600)

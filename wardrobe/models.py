@@ -39,6 +39,12 @@ def stuck_embeddings(*, pending_before: datetime, processing_before: datetime) -
     ) & since_before(processing_before)
 
 
+def outdated_embeddings(model_version: str) -> models.Q:
+    """The ready rows whose vector another model made (the encoder's weights, size or text model changed since):
+    they still serve, and the sweepers re-embed them a batch at a time when the embedding queue is idle."""
+    return models.Q(embedding_state=EmbeddingState.READY) & ~models.Q(embedding_version=model_version)
+
+
 class EmbeddedModel(models.Model):
     """The embedding of a row (a closet garment, an inventory item) and its state machine.
 

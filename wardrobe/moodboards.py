@@ -30,7 +30,8 @@ from ml.images import ImageLoadError
 from ml.ranking import DEFAULT_INSPIRATION_SHARE
 from wardrobe.embedding import garment_text, read_stored_file
 from wardrobe.images import ImageRejected, normalise_image
-from wardrobe.models import BoardPhoto, BoardPhotoSource, EmbeddingState, Garment, InspirationBlend, MoodBoard, stuck_embeddings
+from wardrobe.models import (BoardPhoto, BoardPhotoSource, EmbeddingState, Garment, InspirationBlend, MoodBoard,
+                             outdated_embeddings, stuck_embeddings)
 from wardrobe.services import delete_files_now, delete_files_on_commit
 
 EMBED_BOARD_PHOTO = "wardrobe.tasks.embed_board_photo"
@@ -237,6 +238,15 @@ def board_photo_retry(*, photo: BoardPhoto) -> BoardPhoto:
         photo.reset_embedding()
         enqueue_on_commit(EMBED_BOARD_PHOTO, photo.pk)
     return photo
+
+
+def requeue_outdated_board_photos(*, model_version: str, limit: int) -> int:
+    """The upgrade pass over board photos (see wardrobe.services.requeue_outdated_garments)."""
+    ids = list(BoardPhoto.objects.filter(outdated_embeddings(model_version)).order_by("embedding_updated_at", "pk")
+               .values_list("pk", flat=True)[: max(0, limit)])
+    for photo_id in ids:
+        enqueue(EMBED_BOARD_PHOTO, photo_id)
+    return len(ids)
 
 
 def blend_set(*, owner: AbstractBaseUser, share: float) -> float:

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from common.jobs import PhaseTimer, enqueue
+from common.jobs import PhaseTimer, enqueue, waiting_count
 from ml.encoders import item_text
 from ml.images import ImageLoadError
 from ml.vectors import to_blob
 from recommender.models import EmbeddingState, InventoryItem
 from wardrobe.embedding import get_encoder, heartbeat, read_stored_file
-from wardrobe.models import stuck_embeddings
+from wardrobe.models import outdated_embeddings, stuck_embeddings
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +164,49 @@ def requeue_stale_items(
     ids = list(InventoryItem.objects.filter(stuck).values_list("pk", flat=True))
     queue_items(item_ids=ids, batch_size=batch_size)
     return len(ids)
+
+
+def requeue_outdated_items(*, model_version: str, limit: int, batch_size: int | None = None) -> int:
+    """Queue up to ``limit`` ready items whose vector another model version made; ``embed_items`` re-embeds them in
+    place (the old vector serves until the new one is stored). Oldest first. Returns how many."""
+    ids = list(InventoryItem.objects.filter(outdated_embeddings(model_version)).order_by("embedding_updated_at", "pk")
+               .values_list("pk", flat=True)[: max(0, limit)])
+    queue_items(item_ids=ids, batch_size=batch_size)
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class UpgradePass:
+    """What one upgrade pass queued: ready rows of an older model version, per kind (all zero: nothing was due, or
+    the embedding queue was busy and fresh uploads went first)."""
+
+    model_version: str
+    items: int = 0
+    garments: int = 0
+    board_photos: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.items + self.garments + self.board_photos
+
+
+def requeue_outdated_embeddings(*, limit: int, only_when_idle: bool = True) -> UpgradePass | None:
+    """Queue up to ``limit`` rows of each kind (inventory items, garments, mood-board photos) whose vector an older
+    model version made, so a changed encoder (new weights, input size, text model) reaches every vector without a
+    manual step. With ``only_when_idle`` it does nothing unless the embedding queue is known to be empty: uploads and
+    imports go first, and the old vectors keep serving meanwhile. None when it did not run."""
+    from wardrobe.moodboards import requeue_outdated_board_photos
+    from wardrobe.services import EMBEDDING_QUEUE, requeue_outdated_garments
+
+    if only_when_idle and waiting_count(EMBEDDING_QUEUE) != 0:
+        return None
+    version = get_encoder().version
+    return UpgradePass(
+        model_version=version,
+        items=requeue_outdated_items(model_version=version, limit=limit),
+        garments=requeue_outdated_garments(model_version=version, limit=limit),
+        board_photos=requeue_outdated_board_photos(model_version=version, limit=limit),
+    )
 
 
 def reembed_items(*, item_ids: list[int]) -> int:

@@ -1,4 +1,5 @@
-"""Queue (or, with --now, run here) the embedding of every inventory item and garment still waiting for a vector."""
+"""Queue (or, with --now, run here) the embedding of every inventory item and garment still waiting for a vector;
+--outdated queues every ready vector an older model made (after a change of weights or input size), at once."""
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
@@ -15,8 +16,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--now", action="store_true", help="embed inventory items here, in batches, not via a worker")
         parser.add_argument("--older-than", type=int, default=0, help="only those pending longer than this (seconds)")
+        parser.add_argument("--outdated", action="store_true",
+                            help="queue every ready vector another model version made (the beat does it in batches)")
 
     def handle(self, *args, **options) -> None:
+        if options["outdated"]:
+            upgrade = services.requeue_outdated_embeddings(limit=10**9, only_when_idle=False)
+            self.stdout.write(f"queued {upgrade.items} item(s), {upgrade.garments} garment(s) and "
+                              f"{upgrade.board_photos} board photo(s) made by another model than {upgrade.model_version}")
+            return
         if options["now"]:
             ids = list(
                 InventoryItem.objects.exclude(embedding_state=EmbeddingState.READY).values_list("pk", flat=True)
