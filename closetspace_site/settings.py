@@ -290,7 +290,12 @@ ML_IMAGE_BACKBONE = env.str("ML_IMAGE_BACKBONE", default="efficientnet_lite0")  
 # 96 px: the photos are 60x80; docs/evaluation.md finds 96 px within 3-4% of 128 px on find-similar and level on
 # wardrobe precision, and it is what embeds the shared inventory in under 10 minutes on 2 cores (docs/benchmarks.md).
 ML_IMAGE_INPUT_SIZE = env.int("ML_IMAGE_INPUT_SIZE", default=96)
-ML_IMAGE_WEIGHTS = env.str("ML_IMAGE_WEIGHTS", default="")  # a fine-tuned checkpoint; empty -> pretrained default
+# The image trunk's checkpoint: by default Lite0 fine-tuned on the shared catalogue (ml.encoders.FINE_TUNED_WEIGHTS,
+# docs/finetune.md); a shop's own from `manage.py finetune_encoder`; empty -> the backbone's ImageNet weights.
+ML_IMAGE_WEIGHTS = env.str(
+    "ML_IMAGE_WEIGHTS",
+    default=str(BASE_DIR / "ml" / "weights" / "lite0-heads-96.pt") if ML_IMAGE_BACKBONE == "efficientnet_lite0" else "",
+)
 ML_RESNET50_WEIGHTS = env.str("ML_RESNET50_WEIGHTS", default=str(VAR_DIR / "weights" / "resnet50.pth"))
 ML_IMAGE_WEIGHT = env.float("ML_IMAGE_WEIGHT", default=0.7)
 ML_INDEX_DIR = env.path("ML_INDEX_DIR", default=str(VAR_DIR / "index"))

@@ -38,8 +38,9 @@ from ml.data import load_styles, split_of
 from ml.gender import GenderProbe, train_probe
 from ml.homephotos import catalogue_mask
 from ml.images import load_image
+from ml.weights import COLOUR_WEIGHTS
 
-WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "colour.npz"
+WEIGHTS_PATH = COLOUR_WEIGHTS
 TRAIN_COMMAND = ("python -m ml.colour_model --data ../shared/datasets/fashion-products "
                  "--out ml/weights/colour.npz")
 FORMAT = 1

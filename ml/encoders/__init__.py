@@ -18,6 +18,7 @@ from __future__ import annotations
 from ml.encoders.backbones import (
     BACKBONES,
     CHECKPOINT_FORMAT,
+    FINE_TUNED_WEIGHTS,
     NORMALISATION,
     RANDOM_INIT,
     Backbone,
@@ -45,6 +46,7 @@ from ml.encoders.text import TEXT_MODEL_NAME, TextEncoder, get_text_encoder, ite
 __all__ = [
     "BACKBONES",
     "CHECKPOINT_FORMAT",
+    "FINE_TUNED_WEIGHTS",
     "NORMALISATION",
     "POOLINGS",
     "PRECISIONS",

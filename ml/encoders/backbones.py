@@ -3,7 +3,8 @@
 A backbone maps an (n, 3, h, w) normalised image batch to an (n, dim, h/32, w/32) feature map; the image encoder
 pools it. Weights are the ImageNet ones (Lite0 from its pip package, with its key names mapped onto timm's
 TensorFlow-padded ``tf_efficientnet_lite0``; ResNet50 from a torchvision state dict the configuration names) or a
-fine-tuned trunk from ``ml.finetune``. ``build_backbone`` returns the first 12 hex digits of the weights file's
+fine-tuned trunk from ``ml.finetune`` / ``ml.finetune_heads``; ``FINE_TUNED_WEIGHTS`` is the one the site and the
+evaluation's ``ours`` use by default. ``build_backbone`` returns the first 12 hex digits of the weights file's
 sha256 with the network, so a different file gives a different model version. Lite0 expects inputs scaled to
 [-1, 1], ResNet50 the ImageNet mean and standard deviation (``NORMALISATION``).
 """
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from ml.vectors import IMAGE_DIMS
+from ml.weights import FINE_TUNED_WEIGHTS  # noqa: F401  (re-exported by ml.encoders: the site's default trunk)
 
 BACKBONES = ("efficientnet_lite0", "resnet50")
 RANDOM_INIT = "random"  # weights= value for an untrained network: speed benchmarks and tests only

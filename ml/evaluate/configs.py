@@ -2,8 +2,9 @@
 
 Each names the image vectors it reads (``ImageSpec``), so the home-photo tasks embed its home photos with the same
 encoder as its catalogue vectors, and whether those photos go through the background removal first (``home_mask``;
-``ours-nomask`` measures what the removal is worth). With ``weights`` (a fine-tuned checkpoint), ``ours-ft`` and
-``ours-ft-nomask`` read the image vectors of that encoder.
+``ours-nomask`` measures what the removal is worth). ``ours`` reads the site's default trunk (the fine-tuned
+``ml.weights.FINE_TUNED_WEIGHTS``); ``ours-imagenet`` the ImageNet weights it replaced. With ``weights`` (another
+checkpoint, e.g. a new fine-tune), ``ours-ft`` and ``ours-ft-nomask`` read the image vectors of that encoder.
 """
 from __future__ import annotations
 
@@ -67,10 +68,14 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None,
                         ImageSpec(s, "avg", raw=True), lambda image, f: ClosetspaceMethod(image, f.text())),
         _reference_spec("seed-closetspace-nonoise", "seed-closetspace without its noise",
                         ImageSpec(s, "avg", raw=True), lambda image, f: ClosetspaceMethod(image, f.text(), sigma=0.0)),
-        spec("ours", f"Lite0 {d.input_size}px avg, w={d.image_weight}, imputed photo text, ranking.recommend "
+        spec("ours", f"Lite0 {d.input_size}px avg, {'fine-tuned trunk' if d.weights else 'ImageNet'}, w={d.image_weight}, imputed photo text, ranking.recommend "
              f"(<= {d.max_clusters} centroids, sigma {d.sigma}, MMR {d.mmr_lambda}), "
              "closet gender filter (ml.gender)"),
         spec("ours-nomask", "ours with home photos embedded without background removal", home_mask=False),
+        spec("ours-imagenet", "ours with Lite0's ImageNet weights (the default before the fine-tuned trunk)",
+             weights=None),
+        spec("ours-imagenet-nomask", "ours-imagenet with home photos embedded without background removal",
+             weights=None, home_mask=False),
         spec("ours-nofilter", "ours without the closet gender filter", tag_filter=False),
         spec("ours-usage", "ours plus a usage filter (the auto-tag consensus of the closet's usage)",
              usage_filter=True),
@@ -99,5 +104,5 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None,
     ]}
 
 
-DEFAULT_CONFIGS = ("random", "seed-knn", "seed-closetspace", "ours", "ours-nomask")
+DEFAULT_CONFIGS = ("random", "seed-knn", "seed-closetspace", "ours", "ours-nomask", "ours-imagenet")
 FINE_TUNED_CONFIGS = ("ours-ft", "ours-ft-nomask")  # added to the defaults when a run is given --weights

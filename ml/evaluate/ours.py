@@ -19,6 +19,7 @@ from ml.autotag import Suggestion, consensus, suggest_tags
 from ml.evaluate.data import AUTOTAG_NEIGHBOURS, Board, Dataset, Wardrobe
 from ml.evaluate.methods import Method, top_k
 from ml.vectors import VectorLayout, borrowed_text, unit_rows
+from ml.weights import FINE_TUNED_WEIGHTS
 from wardrobe import taxonomy
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class OursSettings:
 
     input_size: int = 96
     pooling: str = "avg"
-    weights: str | None = None  # a fine-tuned image encoder's checkpoint (None: the pretrained backbone)
+    weights: str | None = str(FINE_TUNED_WEIGHTS)  # the image trunk's checkpoint, the site's default (None: the
+    # backbone's ImageNet weights, ``ours-imagenet``)
     image_weight: float = 0.7
     sigma: float = 0.3
     mmr_lambda: float = 0.7

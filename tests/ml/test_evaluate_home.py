@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from ml import evaluate
+from ml.weights import FINE_TUNED_WEIGHTS
 from tests.ml.test_evaluate import MINI, LabelFeatures, make_dataset
 
 
@@ -107,7 +108,14 @@ def test_weights_add_the_fine_tuned_configurations():
     specs = evaluate.config_specs(seed_input_size=224, ours_input_size=128, weights="var/ft.pt")
     assert specs["ours-ft"].image == evaluate.ImageSpec(128, "avg", weights="var/ft.pt")
     assert specs["ours-ft-nomask"].image == specs["ours-ft"].image and not specs["ours-ft-nomask"].home_mask
-    assert specs["ours"].image.weights is None
+    assert specs["ours"].image.weights == str(FINE_TUNED_WEIGHTS)
+
+
+def test_ours_reads_the_shipped_fine_tuned_trunk_and_ours_imagenet_the_weights_it_replaced():
+    specs = evaluate.config_specs(seed_input_size=224)
+    assert specs["ours"].image == evaluate.ImageSpec(96, "avg", weights=str(FINE_TUNED_WEIGHTS))
+    assert specs["ours-imagenet"].image == evaluate.ImageSpec(96, "avg", weights=None)
+    assert specs["ours-imagenet-nomask"].image.weights is None and not specs["ours-imagenet-nomask"].home_mask
 
 
 def test_the_command_refuses_weights_that_are_not_there(tmp_path):
