@@ -5,7 +5,8 @@ baseColour, for several blend weights.
                                             [--queries 400] [--weights 0,0.05,0.1,0.15,0.25,0.4]
 
 A corpus of ``--corpus`` items taken evenly through the CSV, embedded from their catalogue photos by the image
-encoder (ImageNet weights, 96 px, average pooling: the product's image block); ``--queries`` evaluation-split items
+encoder (96 px, average pooling: the product's image block; ``--trunk``: the site's fine-tuned trunk by default,
+``imagenet`` for the ImageNet weights); ``--queries`` evaluation-split items
 of it are queries (themselves left out of their results). The encoder's top 50 by cosine are re-ranked with each
 weight (0 is the encoder alone). A smaller corpus than the evaluation's, so its numbers are lower than
 docs/evaluation.md's; it compares the weights, not the product.
@@ -27,6 +28,7 @@ from ml.data import load_styles, split_of  # noqa: E402
 from ml.encoders.image import ImageEncoder  # noqa: E402
 from ml.homephotos import catalogue_mask  # noqa: E402
 from ml.images import load_image  # noqa: E402
+from ml.weights import FINE_TUNED_WEIGHTS  # noqa: E402
 
 SHORTLIST = 50
 
@@ -37,12 +39,15 @@ def main() -> None:
     parser.add_argument("--corpus", type=int, default=6000)
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--weights", default="0,0.05,0.1,0.15,0.25,0.4")
+    parser.add_argument("--trunk", default=str(FINE_TUNED_WEIGHTS),
+                        help="the image trunk's checkpoint (default the site's), or 'imagenet'")
     args = parser.parse_args()
     items = [item for item in load_styles(args.data) if item.base_colour and item.article_type]
     corpus = [items[i] for i in np.linspace(0, len(items) - 1, min(args.corpus, len(items))).round().astype(int)]
     paths = [item.image_path(args.data) for item in corpus]
     start = time.perf_counter()
-    vectors = ImageEncoder(input_size=96, pooling="avg", device="cpu").embed(paths)
+    trunk = None if args.trunk == "imagenet" else args.trunk
+    vectors = ImageEncoder(input_size=96, pooling="avg", weights=trunk, device="cpu").embed(paths)
     embedded = time.perf_counter() - start
     descriptors = []
     for path in paths:
@@ -55,7 +60,7 @@ def main() -> None:
     types = np.asarray([item.article_type for item in corpus])
     colours = np.asarray([item.base_colour for item in corpus])
 
-    print(f"{len(corpus)} items embedded in {embedded:.0f} s, described in {described:.0f} s; {len(queries)} queries")
+    print(f"image trunk {args.trunk}; {len(corpus)} items embedded in {embedded:.0f} s, described in {described:.0f} s; {len(queries)} queries")
     print("| colour weight | P@10 type | P@10 type+colour |\n|---|---|---|")
     for weight in (float(w) for w in args.weights.split(",")):
         p_type, p_both = [], []

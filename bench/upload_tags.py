@@ -19,6 +19,8 @@ each threshold (0.7 is ``APPLY_AT``), the share applied and right. Most mini-set
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m bench.upload_tags [--data ../shared/datasets/fashion-products-mini]
     HF_HUB_OFFLINE=1 .venv/bin/python -m bench.upload_tags --photo-only --colour
+
+``--trunk`` names the image trunk (default the site's fine-tuned one; ``imagenet`` for the weights it replaced).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from ml.autotag import suggest_tags
 from ml.data import iter_styles
 from ml.encoders import EncoderConfig, get_item_encoder, item_text
 from ml.index.exact import ExactIndex
+from ml.weights import FINE_TUNED_WEIGHTS
 from wardrobe import taxonomy
 
 NEIGHBOURS = 15  # recommender.autotag.NEIGHBOURS
@@ -47,11 +50,15 @@ def main() -> None:
     parser.add_argument("--photo-only", action="store_true", help="query with the image block alone")
     parser.add_argument("--colour", action="store_true", help="score the combined colour suggestion's rules")
     parser.add_argument("--colour-weights", default="ml/weights/colour.npz")
+    parser.add_argument("--trunk", default=str(FINE_TUNED_WEIGHTS),
+                        help="the image trunk's checkpoint (ML_IMAGE_WEIGHTS; default the site's), or 'imagenet'")
     args = parser.parse_args()
 
     root = Path(args.data)
     items = [s for s in iter_styles(root / "items.csv") if s.image_path(root).is_file()]
-    encoder = get_item_encoder(EncoderConfig(input_size=args.input_size, device="cpu"))
+    trunk = None if args.trunk == "imagenet" else args.trunk
+    encoder = get_item_encoder(EncoderConfig(input_size=args.input_size, weights=trunk, device="cpu"))
+    print(f"image trunk: {args.trunk}")
     photos = [s.image_path(root).read_bytes() for s in items]
     truth = [
         {"category": taxonomy.category_for(s.master_category, s.sub_category, s.article_type),
