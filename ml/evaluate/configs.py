@@ -68,7 +68,8 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None,
                         ImageSpec(s, "avg", raw=True), lambda image, f: ClosetspaceMethod(image, f.text())),
         _reference_spec("seed-closetspace-nonoise", "seed-closetspace without its noise",
                         ImageSpec(s, "avg", raw=True), lambda image, f: ClosetspaceMethod(image, f.text(), sigma=0.0)),
-        spec("ours", f"Lite0 {d.input_size}px avg, {'fine-tuned trunk' if d.weights else 'ImageNet'}, w={d.image_weight}, imputed photo text, ranking.recommend "
+        spec("ours", f"Lite0 {d.input_size}px avg, {'fine-tuned trunk' if d.weights else 'ImageNet'}, "
+             f"w={d.image_weight}, imputed photo text, ranking.recommend "
              f"(<= {d.max_clusters} centroids, sigma {d.sigma}, MMR {d.mmr_lambda}), "
              "closet gender filter (ml.gender)"),
         spec("ours-nomask", "ours with home photos embedded without background removal", home_mask=False),
