@@ -94,6 +94,8 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None,
              category_groups=False),
         spec("ours-noslots", "ours with the centroids competing on relevance alone and no category groups "
              "(the ranking before slots)", category_groups=False, centroid_slots=False),
+        spec("ours-nocomplete", "ours without the \"Complete your closet\" cards (the closet's own part fills the "
+             "whole list)", complete_closet=False),
         spec("ours-k1", "ours with one centroid (the wardrobe mean)", max_clusters=1),
         spec("ours-sigma0.05", "ours with ranking's default query noise 0.05", sigma=0.05),
         spec("ours-sigma0.2", "ours with query noise 0.2", sigma=0.2),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +54,8 @@ class OursSettings:
     centroid_slots: bool = True  # each centroid gets its share of the list (ml.ranking.slot_quotas)
     category_groups: bool = True  # a centroid per category group of the closet (subCategory: the named closet's
     # own labels, a photo-only closet's auto-tag votes), as For you groups a closet by its garments' categories
+    complete_closet: bool = True  # the list ends with For you's "Complete your closet" group (ml.ranking
+    # complete_slots cards of the lacking_categories of the closet's site categories), as the page shows it
 
 
 class OursMethod(Method):
@@ -123,7 +125,7 @@ class OursMethod(Method):
                 v = vectors[owner == j]
                 profile = build_profile(unit_rows(v), max_clusters=self.s.max_clusters,
                                         groups=self._groups(w.items, named, tags[j]))
-                self._closets[(w.items, named, False)] = (v, tags[j] if self.s.tag_filter else {}, profile)
+                self._closets[(w.items, named, False)] = (v, tags[j], profile)
 
     def _groups(self, items: Sequence[int], named: bool, tags: dict[str, Any]) -> list[str] | None:
         """Each closet item's category group for the profile: its own subCategory when the closet has names (the
@@ -215,12 +217,13 @@ class OursMethod(Method):
             for i, row in enumerate(near):
                 suggestions[owner[start + i]].append(
                     suggest_tags([self.data.labels(j) for j in row], np.maximum(1 - scores[i, row], 0),
-                                 fields=("gender", "usage", "sub_category")))
+                                 fields=("gender", "usage", "sub_category", "site_category")))
         out: list[dict[str, Any]] = []
         for j in range(n_closets):
             item_groups = [s.value("sub_category") for s in suggestions[j]]
+            site_categories = [s.value("site_category") for s in suggestions[j]]
             if not self.s.tag_filter:
-                out.append({"item_groups": item_groups})
+                out.append({"item_groups": item_groups, "site_categories": site_categories})
                 continue
             usage = consensus(suggestions[j], "usage", min_share=USAGE_MIN_SHARE)
             if self.s.gender_rule == "probe":
@@ -231,11 +234,11 @@ class OursMethod(Method):
                 mine = owner == j
                 call = closet_gender(self.probe, self._probe_input(vectors[mine]))
                 out.append({"genders": call.genders, "usage": usage, "call": call.hypothesis,
-                            "item_groups": item_groups})
+                            "item_groups": item_groups, "site_categories": site_categories})
             else:
                 gender = consensus(suggestions[j], "gender", min_share=GENDER_MIN_SHARE, ignore={"Unisex"})
                 out.append({"genders": frozenset({gender, "Unisex"}) if gender else None, "usage": usage,
-                            "item_groups": item_groups})
+                            "item_groups": item_groups, "site_categories": site_categories})
         return out
 
     def closet_calls(self) -> dict[str, dict[str, float]]:
@@ -276,7 +279,7 @@ class OursMethod(Method):
             tags = self.closet_tags(vectors, items)
             profile = build_profile(unit_rows(vectors), max_clusters=self.s.max_clusters,
                                     groups=self._groups(items, named, tags))
-            self._closets[key] = (vectors, tags if self.s.tag_filter else {}, profile)
+            self._closets[key] = (vectors, tags, profile)
         return self._closets[key]
 
     def recommend(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
@@ -285,27 +288,53 @@ class OursMethod(Method):
 
     def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
                                photos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        from ml.ranking import recommend
+        """The closet's list as For you builds it: the closet's own part, then (``complete_closet``) the "Complete
+        your closet" cards, each of a category that pairs with the closet's but that it lacks, drawn first from
+        the closet's mean (one centroid, no exploration) so the own part never repeats them."""
+        from ml.ranking import complete_slots, lacking_categories, recommend
 
         items = list(wardrobe.items)
         vectors, tags, profile = self._closet(wardrobe, named, photos)
         filters, info = self._filters_and_info(tags, wardrobe=wardrobe)
-        found = recommend(self.index, items, vectors, k=k, item_info=info, filters=filters, rng=rng,
-                          profile=profile, **self._ranking_options())
+        complete: list[Any] = []
+        lacking = lacking_categories(self._site_categories(wardrobe, named, tags)) if self.s.complete_closet else ()
+        if lacking and complete_slots(k):
+            complete = recommend(self.index, items, vectors, k=complete_slots(k), item_info=self._site_item_table(),
+                                 filters=replace(filters, categories=frozenset(lacking)), rng=rng,
+                                 sigma=self.s.sigma, max_clusters=1, exploration=0.0)
+            filters = replace(filters, exclude_ids=filters.exclude_ids | {r.item_id for r in complete})
+            info = info if info is not None else self._item_table()
+        found = recommend(self.index, items, vectors, k=k - len(complete), item_info=info, filters=filters, rng=rng,
+                          profile=profile, **self._ranking_options()) + complete
         return (np.array([r.item_id for r in found], dtype=np.int64),
                 np.array([-1 if r.because_owned_id is None else r.because_owned_id for r in found], dtype=np.int64))
+
+    def _site_categories(self, wardrobe: Wardrobe, named: bool, tags: dict[str, Any]) -> list[str]:
+        """The closet's garments' site categories as For you reads them: the named closet's own, a photo-only
+        closet's auto-tag votes."""
+        if named:
+            return [str(self.site_category[i]) for i in wardrobe.items]
+        return [str(c) for c in tags.get("site_categories", ())]
+
+    def _site_item_table(self) -> ItemTable:
+        """Every item's site category (wardrobe.taxonomy), gender and usage: what the site's own table holds, for
+        the filters that name site categories (Complete your closet, Style this)."""
+        from ml.ranking import ItemTable
+
+        if self._site_table is None:
+            n = len(self.data)
+            self._site_table = ItemTable(np.arange(n), categories=list(self.site_category), prices=[None] * n,
+                                         sizes=[()] * n, genders=list(self.data.gender),
+                                         occasions=list(self.data.usage))
+        return self._site_table
 
     def style_this(self, wardrobe: Wardrobe, anchor: int, *, k: int) -> tuple[Any, np.ndarray]:
         """Style this for item ``anchor`` of the named closet ``wardrobe``: the outfit ml.outfits completes from
         the rest of the closet, and the shop items ml.ranking.pairs_for_outfit brings (the closet's gender filter,
         never its own category or beauty and nightwear, never within 0.95 of an owned vector), as the site does."""
         from ml.outfits import Piece, complete_outfit, wanted_slots
-        from ml.ranking import COMPLEMENTS, Filters, ItemTable, pairs_for_outfit
+        from ml.ranking import COMPLEMENTS, Filters, pairs_for_outfit
         vectors, tags, _ = self._closet(wardrobe, named=True)
-        if self._site_table is None:
-            n = len(self.data)
-            self._site_table = ItemTable(np.arange(n), categories=list(self.site_category), prices=[None] * n,
-                                         sizes=[()] * n, genders=list(self.data.gender))
 
         def piece(i: int, vector: np.ndarray) -> Piece:
             category = self.site_category[i]
@@ -323,9 +352,9 @@ class OursMethod(Method):
         wanted = [c for c in COMPLEMENTS.get(category, taxonomy.CATEGORIES) if c != category and c not in not_worn_with]
         owned_slots = {p.slot for p in pieces if p.id != anchor}
         missing = [s for s in wanted_slots(anchor_piece, anchor_piece.season) if s not in owned_slots]
-        genders = tags.get("genders") if tags else None
+        genders = tags.get("genders") if tags and self.s.tag_filter else None
         recs = pairs_for_outfit(
-            self.index, self.x[anchor], category=category, wanted=wanted, item_info=self._site_table,
+            self.index, self.x[anchor], category=category, wanted=wanted, item_info=self._site_item_table(),
             owned_vectors=vectors, first=[c for c in wanted if taxonomy.slot_for(c) in missing], k=k,
             filters=Filters(genders=genders, exclude_ids=frozenset(int(i) for i in wardrobe.items)),
         )

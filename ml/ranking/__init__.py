@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommendations, inspiration_slots,
                                     recommend_with_board)
-from ml.ranking.items import COMPLEMENTS, Filters, ItemInfo, ItemInfoSource, ItemTable
+from ml.ranking.items import (COMPLEMENTS, COMPLETE_SLOTS, NOT_SUGGESTED_TO_COMPLETE, Filters, ItemInfo,
+                              ItemInfoSource, ItemTable, complete_slots, lacking_categories)
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
 from ml.ranking.queries import Recommendation, pairs_for_outfit, pairs_with, recommend, similar_to, vectors_of
 from ml.ranking.selection import mmr, mmr_by_quota, slot_quotas
@@ -31,17 +32,21 @@ from ml.ranking.selection import mmr, mmr_by_quota, slot_quotas
 __all__ = [
     "BlendedRecommendations",
     "COMPLEMENTS",
+    "COMPLETE_SLOTS",
     "DEFAULT_INSPIRATION_SHARE",
     "Filters",
     "ItemInfo",
     "ItemInfoSource",
     "ItemTable",
+    "NOT_SUGGESTED_TO_COMPLETE",
     "Profile",
     "Recommendation",
     "add_noise",
     "build_profile",
+    "complete_slots",
     "inspiration_slots",
     "kmeans",
+    "lacking_categories",
     "mmr",
     "mmr_by_quota",
     "pairs_for_outfit",

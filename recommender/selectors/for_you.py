@@ -21,8 +21,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from ml.index import normalise
-from ml.ranking import (COMPLEMENTS, DEFAULT_INSPIRATION_SHARE, Filters, ItemTable, Profile, Recommendation,
-                        build_profile, inspiration_slots, recommend, recommend_with_board, vectors_of)
+from ml.ranking import (DEFAULT_INSPIRATION_SHARE, Filters, ItemTable, Profile, Recommendation, build_profile,
+                        complete_slots, inspiration_slots, lacking_categories, recommend, recommend_with_board,
+                        vectors_of)
 from recommender.caching import content_get, content_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
@@ -249,7 +250,7 @@ def _recommendations(
     listed = k - len(still)
     _, board_slots = inspiration_slots(listed, page.inspiration_share, has_closet=closet is not None,
                                        has_board=board is not None)
-    n_complete = min(COMPLETE_SLOTS, max(0, listed - board_slots - 12)) if lacking else 0
+    n_complete = complete_slots(listed, reserved=board_slots) if lacking else 0
     complete: list[Recommendation] = []
     if n_complete and closet is not None:  # first, so the main list takes whatever slots it leaves
         complete = recommend(
@@ -290,18 +291,6 @@ def _recommendations(
     if complete_cards:
         page.groups.append(RecommendationGroup(label="Complete your closet", cards=complete_cards, complete=True))
     return page
-
-
-COMPLETE_SLOTS = 4  # cards of the "Complete your closet" group in a list of 16 or more
-NOT_SUGGESTED_TO_COMPLETE = frozenset({taxonomy.BEAUTY, taxonomy.NIGHTWEAR, taxonomy.OTHER})
-
-
-def lacking_categories(owned: Iterable[str]) -> tuple[str, ...]:
-    """Categories that pair with what the closet holds (ml.ranking.COMPLEMENTS) but that it has none of: the
-    "Complete your closet" group. The pairing table brings this variety, not the noise."""
-    have = set(owned)
-    wanted = {c for category in have for c in COMPLEMENTS.get(category, ())}
-    return tuple(sorted(wanted - have - NOT_SUGGESTED_TO_COMPLETE))
 
 
 def _still_shown(

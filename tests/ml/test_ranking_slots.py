@@ -106,3 +106,27 @@ def test_each_centroid_fetches_its_share_of_the_candidates_not_a_whole_list(shop
               rng=np.random.default_rng(0), overfetch=10)
     assert len(asked) == 3 and sum(asked) <= 20 * 10 + 3 * 20  # about one list's worth (200), not three (600)
     assert asked[0] > asked[1]  # the largest part asks for the most
+
+
+def test_complete_your_closet_offers_what_pairs_with_the_closet_but_it_lacks():
+    from ml.ranking import lacking_categories
+
+    assert lacking_categories(["shoes", "bags"]) == ("accessories", "bottoms", "dresses", "tops")
+    assert lacking_categories(["beauty"]) == ()  # nothing pairs with beauty
+
+
+def test_complete_your_closet_never_suggests_beauty_nightwear_or_other():
+    from ml.ranking import NOT_SUGGESTED_TO_COMPLETE, lacking_categories
+    from wardrobe import taxonomy
+
+    assert NOT_SUGGESTED_TO_COMPLETE == {taxonomy.BEAUTY, taxonomy.NIGHTWEAR, taxonomy.OTHER}
+    assert not set(lacking_categories(taxonomy.CATEGORIES - NOT_SUGGESTED_TO_COMPLETE - {"tops"})) & \
+        NOT_SUGGESTED_TO_COMPLETE
+
+
+def test_the_complete_group_keeps_twelve_cards_for_the_closet_itself():
+    from ml.ranking import complete_slots
+
+    assert complete_slots(24) == 4 and complete_slots(20) == 4
+    assert complete_slots(14) == 2 and complete_slots(12) == 0
+    assert complete_slots(24, reserved=10) == 2  # the mood board's part is not the closet's

@@ -95,7 +95,7 @@ def test_a_closet_without_shoes_or_bags_gets_a_complete_your_closet_group_of_the
 
 
 def test_a_closet_that_has_every_pairing_gets_no_complete_group(alice, shop, centres):
-    from recommender.selectors.for_you import lacking_categories
+    from ml.ranking import lacking_categories
 
     assert lacking_categories([taxonomy.TOPS, taxonomy.BOTTOMS]) == (
         taxonomy.ACCESSORIES, taxonomy.BAGS, taxonomy.JEWELLERY, taxonomy.OUTERWEAR, taxonomy.SHOES)
