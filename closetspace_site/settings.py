@@ -246,8 +246,9 @@ EMBEDDING_SWEEP_SECONDS = env.int("EMBEDDING_SWEEP_SECONDS", default=60)
 EMBEDDING_HEARTBEAT_SECONDS = env.int("EMBEDDING_HEARTBEAT_SECONDS", default=15)
 EMBEDDING_LOST_AFTER_SECONDS = env.int("EMBEDDING_LOST_AFTER_SECONDS", default=60)
 # After a model change (new weights, another input size), the sweepers re-embed at most this many ready rows of the
-# old version per kind and sweep, and only while the embedding queue is idle: the old vectors serve meanwhile, and
-# the index switches once most items carry the new version (recommender.services.index.majority_model_version).
+# old version per kind and sweep, and only while the embedding queue is idle. Inventory items keep their old vector
+# until the new one is stored; a garment or board photo sits out of For you only while its own job runs (about a
+# second). The index switches once most items carry the new version (recommender.services.index.majority_model_version).
 EMBEDDING_UPGRADE_BATCH = env.int("EMBEDDING_UPGRADE_BATCH", default=500)
 # Worker processes load the encoder at start, so the first upload is as fast as the rest.
 EMBEDDING_PRELOAD = env.bool("EMBEDDING_PRELOAD", default=True)

@@ -41,7 +41,8 @@ def stuck_embeddings(*, pending_before: datetime, processing_before: datetime) -
 
 def outdated_embeddings(model_version: str) -> models.Q:
     """The ready rows whose vector another model made (the encoder's weights, size or text model changed since):
-    they still serve, and the sweepers re-embed them a batch at a time when the embedding queue is idle."""
+    they still serve, and the sweepers re-embed them a batch at a time when the embedding queue is idle (a garment
+    or board photo is out of use while its own job runs; an inventory item keeps its old vector until the new one)."""
     return models.Q(embedding_state=EmbeddingState.READY) & ~models.Q(embedding_version=model_version)
 
 
@@ -64,6 +65,13 @@ class EmbeddedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def outdated_ids(cls, *, model_version: str, limit: int) -> list[int]:
+        """Up to ``limit`` pks of this model's ready rows whose vector another model version made, oldest first:
+        the upgrade pass's next batch (``outdated_embeddings``)."""
+        rows = cls._default_manager.filter(outdated_embeddings(model_version)).order_by("embedding_updated_at", "pk")
+        return list(rows.values_list("pk", flat=True)[: max(0, limit)])
 
     # Embedding transitions. Each saves only the fields it changes, so it never overwrites a concurrent edit.
     _EMBEDDING_FIELDS = ["embedding_state", "embedding_error", "embedding", "embedding_version", "embedding_updated_at"]

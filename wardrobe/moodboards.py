@@ -31,7 +31,7 @@ from ml.ranking import DEFAULT_INSPIRATION_SHARE
 from wardrobe.embedding import garment_text, read_stored_file
 from wardrobe.images import ImageRejected, normalise_image
 from wardrobe.models import (BoardPhoto, BoardPhotoSource, EmbeddingState, Garment, InspirationBlend, MoodBoard,
-                             outdated_embeddings, stuck_embeddings)
+                             stuck_embeddings)
 from wardrobe.services import delete_files_now, delete_files_on_commit
 
 EMBED_BOARD_PHOTO = "wardrobe.tasks.embed_board_photo"
@@ -242,8 +242,7 @@ def board_photo_retry(*, photo: BoardPhoto) -> BoardPhoto:
 
 def requeue_outdated_board_photos(*, model_version: str, limit: int) -> int:
     """The upgrade pass over board photos (see wardrobe.services.requeue_outdated_garments)."""
-    ids = list(BoardPhoto.objects.filter(outdated_embeddings(model_version)).order_by("embedding_updated_at", "pk")
-               .values_list("pk", flat=True)[: max(0, limit)])
+    ids = BoardPhoto.outdated_ids(model_version=model_version, limit=limit)
     for photo_id in ids:
         enqueue(EMBED_BOARD_PHOTO, photo_id)
     return len(ids)

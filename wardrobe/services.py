@@ -26,7 +26,7 @@ from django.utils import timezone
 from common.jobs import enqueue, enqueue_on_commit, waiting_count
 from wardrobe import taxonomy, upload_tags
 from wardrobe.images import ImageRejected, NormalisedImage, normalise_image
-from wardrobe.models import Garment, outdated_embeddings, stuck_embeddings
+from wardrobe.models import Garment, stuck_embeddings
 
 __all__ = [
     "BatchResult",
@@ -280,8 +280,7 @@ def requeue_stale_garments(*, pending_older_than: timedelta, processing_older_th
 def requeue_outdated_garments(*, model_version: str, limit: int) -> int:
     """Queue up to ``limit`` ready garments whose vector another model version made (the job re-embeds a ready row
     of another version; one of this version it skips). Oldest first. Returns how many."""
-    ids = list(Garment.objects.filter(outdated_embeddings(model_version)).order_by("embedding_updated_at", "pk")
-               .values_list("pk", flat=True)[: max(0, limit)])
+    ids = Garment.outdated_ids(model_version=model_version, limit=limit)
     for garment_id in ids:
         queue_embedding(garment_id=garment_id)
     return len(ids)

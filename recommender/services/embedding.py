@@ -20,7 +20,7 @@ from ml.images import ImageLoadError
 from ml.vectors import to_blob
 from recommender.models import EmbeddingState, InventoryItem
 from wardrobe.embedding import get_encoder, heartbeat, read_stored_file
-from wardrobe.models import outdated_embeddings, stuck_embeddings
+from wardrobe.models import stuck_embeddings
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +169,7 @@ def requeue_stale_items(
 def requeue_outdated_items(*, model_version: str, limit: int, batch_size: int | None = None) -> int:
     """Queue up to ``limit`` ready items whose vector another model version made; ``embed_items`` re-embeds them in
     place (the old vector serves until the new one is stored). Oldest first. Returns how many."""
-    ids = list(InventoryItem.objects.filter(outdated_embeddings(model_version)).order_by("embedding_updated_at", "pk")
-               .values_list("pk", flat=True)[: max(0, limit)])
+    ids = InventoryItem.outdated_ids(model_version=model_version, limit=limit)
     queue_items(item_ids=ids, batch_size=batch_size)
     return len(ids)
 
@@ -194,7 +193,8 @@ def requeue_outdated_embeddings(*, limit: int, only_when_idle: bool = True) -> U
     """Queue up to ``limit`` rows of each kind (inventory items, garments, mood-board photos) whose vector an older
     model version made, so a changed encoder (new weights, input size, text model) reaches every vector without a
     manual step. With ``only_when_idle`` it does nothing unless the embedding queue is known to be empty: uploads and
-    imports go first, and the old vectors keep serving meanwhile. None when it did not run."""
+    imports go first; items keep serving their old vector meanwhile, a garment or board photo leaves For you only while
+    its own job runs. None when it did not run."""
     from wardrobe.moodboards import requeue_outdated_board_photos
     from wardrobe.services import EMBEDDING_QUEUE, requeue_outdated_garments
 
