@@ -94,6 +94,8 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None,
              category_groups=False),
         spec("ours-noslots", "ours with the centroids competing on relevance alone and no category groups "
              "(the ranking before slots)", category_groups=False, centroid_slots=False),
+        spec("ours-noimagelead", "ours without find similar's image lead (the borrowed-text ranking alone)",
+             image_first=0),
         spec("ours-nocomplete", "ours without the \"Complete your closet\" cards (the closet's own part fills the "
              "whole list)", complete_closet=False),
         spec("ours-k1", "ours with one centroid (the wardrobe mean)", max_clusters=1),

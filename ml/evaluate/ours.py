@@ -18,6 +18,7 @@ import numpy as np
 from ml.autotag import Suggestion, consensus, suggest_tags
 from ml.evaluate.data import AUTOTAG_NEIGHBOURS, Board, Dataset, Wardrobe
 from ml.evaluate.methods import Method, top_k
+from ml.ranking import PHOTO_IMAGE_LEAD
 from ml.vectors import VectorLayout, borrowed_text, unit_rows
 from ml.weights import FINE_TUNED_WEIGHTS
 from wardrobe import taxonomy
@@ -54,6 +55,9 @@ class OursSettings:
     centroid_slots: bool = True  # each centroid gets its share of the list (ml.ranking.slot_quotas)
     category_groups: bool = True  # a centroid per category group of the closet (subCategory: the named closet's
     # own labels, a photo-only closet's auto-tag votes), as For you groups a closet by its garments' categories
+    image_first: int = PHOTO_IMAGE_LEAD  # find similar for a photo: this many of its nearest items by the image alone
+    # lead the list ("where do I buy this?": the photo's own product), then the imputed-text ranking, as
+    # ml.ranking.similar_to_photo does on the site
     complete_closet: bool = True  # the list ends with For you's "Complete your closet" group (ml.ranking
     # complete_slots cards of the lacking_categories of the closet's site categories), as the page shows it
 
@@ -179,7 +183,8 @@ class OursMethod(Method):
                            own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``ml.ranking.similar_to`` per photo (text imputed as for any nameless photo); many go through the index
         in batches, with the same rule (the photo's own item, when ``own`` names one, and exact copies, cosine
-        above SIMILAR_DUPLICATE, left out) and similar_to as the fallback."""
+        above SIMILAR_DUPLICATE, left out) and similar_to as the fallback; the first ``image_first`` are the nearest
+        by the image alone (``ml.ranking.similar_to_photo``'s rule)."""
         from ml.ranking import similar_to
 
         idx = np.zeros((len(images), k), dtype=np.int64)
@@ -189,12 +194,19 @@ class OursMethod(Method):
             rows = None if own is None else np.asarray(own[start : start + len(part)], dtype=np.int64)
             vectors = self.photo_vectors(rows, images=part)
             batch = self.index.query_batch(vectors, k * 3) if len(part) > 1 else [None] * len(part)
+            by_image = (self.index.query_batch(self.layout.photo_only(part), self.s.image_first + 2)
+                        if self.s.image_first else [[]] * len(part))
             for offset, (vector, neighbours) in enumerate(zip(vectors, batch)):
                 source = None if rows is None else int(rows[offset])
                 found = [(int(i), d * d / 2.0) for i, d in neighbours or []
                          if int(i) != source and 1.0 - d * d / 2.0 <= SIMILAR_DUPLICATE][:k]
                 if len(found) < k:
                     found = [(r.item_id, 1.0 - r.score) for r in similar_to(self.index, vector, source_id=source, k=k)]
+                lead = [(int(i), 1.0 - float(vector @ self.x[int(i)])) for i, _ in by_image[offset]
+                        if int(i) != source and float(vector @ self.x[int(i)]) <= SIMILAR_DUPLICATE][: self.s.image_first]
+                if lead:
+                    led = {i for i, _ in lead}
+                    found = (lead + [f for f in found if f[0] not in led])[:k]
                 idx[start + offset, : len(found)] = [i for i, _ in found]
                 dist[start + offset, : len(found)] = [max(0.0, d) for _, d in found]
         return idx, dist

@@ -26,7 +26,8 @@ from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommenda
 from ml.ranking.items import (COMPLEMENTS, COMPLETE_SLOTS, NOT_SUGGESTED_TO_COMPLETE, Filters, ItemInfo,
                               ItemInfoSource, ItemTable, complete_slots, lacking_categories)
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
-from ml.ranking.queries import Recommendation, pairs_for_outfit, pairs_with, recommend, similar_to, vectors_of
+from ml.ranking.queries import (PHOTO_IMAGE_LEAD, Recommendation, pairs_for_outfit, pairs_with, recommend, similar_to,
+                                similar_to_photo, vectors_of)
 from ml.ranking.selection import mmr, mmr_by_quota, slot_quotas
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ItemInfoSource",
     "ItemTable",
     "NOT_SUGGESTED_TO_COMPLETE",
+    "PHOTO_IMAGE_LEAD",
     "Profile",
     "Recommendation",
     "add_noise",
@@ -55,6 +57,7 @@ __all__ = [
     "recommend_with_board",
     "silhouette",
     "similar_to",
+    "similar_to_photo",
     "slot_quotas",
     "vectors_of",
 ]

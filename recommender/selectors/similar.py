@@ -19,7 +19,7 @@ from ml.index import normalise
 from ml.images import Box, crop_to_box
 from ml.masks import photo_for_embedding
 from ml.outfits import Piece, wanted_slots
-from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_for_outfit, similar_to
+from ml.ranking import COMPLEMENTS, Filters, Recommendation, pairs_for_outfit, similar_to, similar_to_photo
 from recommender import autotag
 from recommender.models import EmbeddingState, Feedback, InventoryItem
 from recommender.selectors.feedback import feedback_by_item, hidden_ids
@@ -143,14 +143,20 @@ def _closet_matches(
     return [GarmentMatch(garments[rows[i][0]], float(scores[i])) for i in order if rows[i][0] in garments]
 
 
-def _inventory_similar(user: AbstractBaseUser, index: ActiveIndex, vector: np.ndarray, *, k: int, source_id: int | None) -> list[ItemMatch]:
+def _inventory_similar(
+    user: AbstractBaseUser, index: ActiveIndex, vector: np.ndarray, *, k: int, source_id: int | None,
+    image_vector: np.ndarray | None = None,
+) -> list[ItemMatch]:
     """Shop items like ``vector``. Near-copies are dropped only around a shop item (the same product listed twice);
-    for a photo or a closet garment, the shop's copy of it is the best answer ("where do I buy this?")."""
-    recs = similar_to(
-        index, vector, source_id=source_id, k=k, item_info=item_info_for(index),
-        filters=Filters(exclude_ids=frozenset(hidden_ids(user))),
-        **({} if source_id is not None else {"duplicate_threshold": None}),
-    )
+    for a photo or a closet garment, the shop's copy of it is the best answer ("where do I buy this?"). For a photo
+    (``image_vector``: the photo without borrowed text) its nearest items by the image alone lead the list
+    (``ml.ranking.similar_to_photo``)."""
+    options = {"item_info": item_info_for(index), "filters": Filters(exclude_ids=frozenset(hidden_ids(user))),
+               **({} if source_id is not None else {"duplicate_threshold": None})}
+    if image_vector is not None:
+        recs = similar_to_photo(index, vector, image_vector, k=k, **options)
+    else:
+        recs = similar_to(index, vector, source_id=source_id, k=k, **options)
     items = InventoryItem.objects.defer("embedding").in_bulk([r.item_id for r in recs])
     return [ItemMatch(items[r.item_id], r.score) for r in recs if r.item_id in items]
 
@@ -200,9 +206,9 @@ def similar_to_image(*, user: AbstractBaseUser, image: IO[bytes], k: int = 12, b
     (``garment_create(..., normalised=result.photo)``).
     """
     normalised = normalise_image(image, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
-    vector, version = _embed_within_budget(normalised.full, box)
-    vector = _with_borrowed_text(vector, version)
-    result = _similar_result(user, vector, version, k=k)
+    photo_vector, version = _embed_within_budget(normalised.full, box)
+    vector = _with_borrowed_text(photo_vector, version)
+    result = _similar_result(user, vector, version, k=k, image_vector=photo_vector)
     result.photo = normalised
     result.region = _region_styling(user, vector, version) if box is not None else None
     return result
@@ -214,9 +220,9 @@ def similar_to_region(
     """Matches for a region of a stored photo the user can see (a mood-board photo, a closet photo): similar shop
     items, what they already own like it, and what they own to style it with (``result.region``). Embedded in the
     request within the find-similar budget (else SimilarTimeout)."""
-    vector, version = _embed_within_budget(photo, box)
-    vector = _with_borrowed_text(vector, version)
-    result = _similar_result(user, vector, version, k=k, exclude_garment=exclude_garment)
+    photo_vector, version = _embed_within_budget(photo, box)
+    vector = _with_borrowed_text(photo_vector, version)
+    result = _similar_result(user, vector, version, k=k, exclude_garment=exclude_garment, image_vector=photo_vector)
     result.region = _region_styling(user, vector, version)
     return result
 
@@ -256,6 +262,7 @@ def _region_styling(user: AbstractBaseUser, vector: np.ndarray, version: str) ->
 
 def _similar_result(
     user: AbstractBaseUser, vector: np.ndarray, version: str, *, k: int, source_id: int | None = None, exclude_garment: int | None = None,
+    image_vector: np.ndarray | None = None,
 ) -> SimilarResult:
     closet = _closet_matches(user, vector, version, k=min(k, CLOSET_MATCHES), exclude_pk=exclude_garment)
     result = SimilarResult(items=[], garments=closet)
@@ -265,7 +272,7 @@ def _similar_result(
     elif index.model_version != version:
         result.message = "The shop's items were analysed with another model version; matches return after re-indexing."
     else:
-        result.items = _inventory_similar(user, index, vector, k=k, source_id=source_id)
+        result.items = _inventory_similar(user, index, vector, k=k, source_id=source_id, image_vector=image_vector)
     return result
 
 

@@ -300,3 +300,35 @@ def test_recommend_credits_one_owned_item_on_at_most_a_quarter_of_cards():
     owned[0] = items[:200].mean(axis=0) * 5  # near almost everything
     recs = recommend(index, [-1, -2, -3, -4, -5, -6], owned, k=20, rng=np.random.default_rng(0))
     assert max(Counter(r.because_owned_id for r in recs).values()) <= 5
+
+
+def _photo_world():
+    """Four shop items in a 4-d space (two image dims, two text dims): item 1 is the photo's own product (the same
+    image, other words than the photo borrows), items 2-4 share the borrowed words and look a little less alike."""
+    def unit(v):
+        v = np.asarray(v, dtype=np.float32)
+        return v / np.linalg.norm(v)
+
+    vectors = {1: unit([1.0, 0.0, 0.0, 1.0]), 2: unit([0.8, 0.6, 1.0, 0.0]), 3: unit([0.7, 0.7, 1.0, 0.0]),
+               4: unit([0.6, 0.8, 1.0, 0.0])}
+    index = ExactIndex(np.array(list(vectors)), np.stack(list(vectors.values())))
+    photo = unit([1.0, 0.0, 0.0, 0.0])  # the image block alone
+    with_words = unit([1.0, 0.0, 1.0, 0.0])  # the words its neighbours lend it
+    return index, photo, with_words
+
+
+def test_a_photo_finds_its_own_product_first_by_the_image_alone():
+    from ml.ranking import similar_to_photo
+
+    index, photo, with_words = _photo_world()
+    assert [r.item_id for r in similar_to(index, with_words, k=4)][0] != 1  # the borrowed words rank it lower
+    found = [r.item_id for r in similar_to_photo(index, with_words, photo, k=4, image_lead=1)]
+    assert found[0] == 1 and sorted(found) == [1, 2, 3, 4]  # each item once
+
+
+def test_without_an_image_lead_a_photo_is_ranked_by_its_borrowed_words():
+    from ml.ranking import similar_to_photo
+
+    index, photo, with_words = _photo_world()
+    assert [r.item_id for r in similar_to_photo(index, with_words, photo, k=4, image_lead=0)] == \
+        [r.item_id for r in similar_to(index, with_words, k=4)]
