@@ -1,13 +1,13 @@
-"""Find similar filtered by the query photo's side (``ml.gender.photo_genders``): the evaluation's find-similar and
-auto-tag rows, clean and home photos, for several confidences, without the wardrobe tasks (which the filter does
-not touch), on one seed.
+"""Find similar for a photo with its nearest shop items by the image alone leading the list (``ours``'
+``image_first``, the rule of ``ml.ranking.similar_to_photo``): the evaluation's find-similar and auto-tag rows,
+clean and home photos, for several lead lengths, without the wardrobe tasks (which the rule does not touch), on one
+seed.
 
-    .venv/bin/python bench/similar_side.py --data ../shared/datasets/fashion-products --seed 7 \\
-        [--confidences none,0.8,0.9,0.95]
+    .venv/bin/python bench/similar_first.py --data ../shared/datasets/fashion-products --seed 7 [--leads 0,1,2,3]
 
 The samples, the probe and the queries are exactly ``ml.evaluate``'s ``ours`` for that seed (the same code scores
 them: ``score_similar`` and ``score_home_similar``), so a choice made here on seed 7 is then measured by the reported
-runs (seeds 1-3) with the ``ours-side*`` configurations. Reads the evaluation's embedding cache (``--cache``).
+runs (seeds 1-3). Reads the evaluation's embedding cache (``--cache``).
 """
 from __future__ import annotations
 
