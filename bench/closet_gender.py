@@ -82,12 +82,12 @@ def main() -> None:
     clean = []
     for w in drawn.wardrobes:
         items = np.asarray(w.items, dtype=np.int64)
-        clean.append((w.gender, method._probe_input(method.photo_vectors(items, exclude=items))))
+        clean.append((w.gender, method.probe_input(method.photo_vectors(items, exclude=items))))
     home = []
     for w in drawn.home_wardrobes:
         items = np.asarray(w.items, dtype=np.int64)
         images = home_images(spec, features, items, seed=args.seed)
-        home.append((w.gender, method._probe_input(method.photo_vectors(items, images=images, exclude=items))))
+        home.append((w.gender, method.probe_input(method.photo_vectors(items, images=images, exclude=items))))
     print(f"seed {args.seed}: {len(clean)} photo-only closets, {len(home)} of them from home photos\n")
     print("| temperature / side confidence | clean: right | Unisex only | other side | wrong age | home: right "
           "| Unisex only | other side | wrong age |")

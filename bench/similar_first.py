@@ -21,7 +21,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ml.evaluate.configs import _ours_spec  # noqa: E402
+from ml.evaluate.configs import ours_spec  # noqa: E402
 from ml.evaluate.data import K_HOME_SELF, K_SIMILAR, load_dataset  # noqa: E402
 from ml.evaluate.features import EmbeddingCache, PooledFeatures  # noqa: E402
 from ml.evaluate.scoring import draw_samples, home_images, score_home_similar, score_similar  # noqa: E402
@@ -50,7 +50,7 @@ def main() -> None:
     evaluation_items = np.asarray(sorted(drawn.items()), dtype=np.int64)
     columns: dict[str, dict[str, float]] = {}
     for value in args.leads.split(","):
-        spec = _ours_spec(f"lead {value}", "", image_first=int(value))
+        spec = ours_spec(f"lead {value}", "", image_first=int(value))
         method = spec.build(data, features)
         method.prepare(evaluation_items=evaluation_items)
         idx, dist = method.similar(drawn.queries, k=K_SIMILAR, rng=np.random.default_rng([args.seed, 1]))

@@ -29,7 +29,8 @@ class ConfigSpec:
     home_mask: bool = True  # home photos go through ml.masks.photo_for_embedding before the encoder
 
 
-def _ours_spec(name: str, description: str, *, home_mask: bool = True, **changes: Any) -> ConfigSpec:
+def ours_spec(name: str, description: str, *, home_mask: bool = True, **changes: Any) -> ConfigSpec:
+    """``ours`` with ``changes`` to its OursSettings (a named configuration, or a bench's sweep)."""
     settings = OursSettings(**changes)
     image = ImageSpec(settings.input_size, settings.pooling, weights=settings.weights)
 
@@ -52,7 +53,7 @@ def config_specs(*, seed_input_size: int, ours_input_size: int | None = None,
     d = OursSettings(**base)
 
     def spec(name: str, description: str, *, home_mask: bool = True, **changes: Any) -> ConfigSpec:
-        return _ours_spec(name, description, home_mask=home_mask, **{**base, **changes})
+        return ours_spec(name, description, home_mask=home_mask, **{**base, **changes})
 
     fine_tuned = [
         spec("ours-ft", f"ours with the fine-tuned image encoder {weights}", weights=weights),

@@ -105,7 +105,7 @@ class OursMethod(Method):
 
             started = time.perf_counter()
             train = np.setdiff1d(np.arange(len(self.x)), evaluation_items)
-            self.probe = train_probe(self._probe_input(self.x[train]), list(self.data.gender[train]))
+            self.probe = train_probe(self.probe_input(self.x[train]), list(self.data.gender[train]))
             self.probe_s = time.perf_counter() - started
         started = time.perf_counter()
         self._prepare_closets(wardrobes)
@@ -140,7 +140,7 @@ class OursMethod(Method):
             return [str(self.data.sub_category[i]) for i in items]
         return list(tags["item_groups"])
 
-    def _probe_input(self, vectors: np.ndarray) -> np.ndarray:
+    def probe_input(self, vectors: np.ndarray) -> np.ndarray:
         """What the gender probe reads of item vectors: their unit image block (recommender.closet_traits'
         probe_input), or the whole vectors for the ``ours-itemprobe`` variant."""
         return self.layout.image_block(vectors) if self.s.probe_features == "image" else vectors
@@ -186,6 +186,7 @@ class OursMethod(Method):
         above SIMILAR_DUPLICATE, left out) and similar_to as the fallback; the first ``image_first`` are the nearest
         by the image alone (``ml.ranking.similar_to_photo``'s rule)."""
         from ml.ranking import similar_to
+        from ml.ranking.queries import lead_first
 
         idx = np.zeros((len(images), k), dtype=np.int64)
         dist = np.ones((len(images), k), dtype=np.float32)
@@ -204,9 +205,7 @@ class OursMethod(Method):
                     found = [(r.item_id, 1.0 - r.score) for r in similar_to(self.index, vector, source_id=source, k=k)]
                 lead = [(int(i), 1.0 - float(vector @ self.x[int(i)])) for i, _ in by_image[offset]
                         if int(i) != source and float(vector @ self.x[int(i)]) <= SIMILAR_DUPLICATE][: self.s.image_first]
-                if lead:
-                    led = {i for i, _ in lead}
-                    found = (lead + [f for f in found if f[0] not in led])[:k]
+                found = lead_first(lead, found, k=k, key=lambda f: f[0])
                 idx[start + offset, : len(found)] = [i for i, _ in found]
                 dist[start + offset, : len(found)] = [max(0.0, d) for _, d in found]
         return idx, dist
@@ -244,7 +243,7 @@ class OursMethod(Method):
                 from ml.gender import closet_gender
 
                 mine = owner == j
-                call = closet_gender(self.probe, self._probe_input(vectors[mine]))
+                call = closet_gender(self.probe, self.probe_input(vectors[mine]))
                 out.append({"genders": call.genders, "usage": usage, "call": call.hypothesis,
                             "item_groups": item_groups, "site_categories": site_categories})
             else:

@@ -10,9 +10,9 @@ the first quarter of the rest) and inserted at random places. Every result names
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +21,8 @@ from ml.ranking.items import COMPLEMENTS, Filters, ItemInfoSource, ItemTable, _a
 from ml.ranking.profile import Profile, _rows, add_noise, build_profile
 from ml.ranking.selection import credit_owned, mmr, mmr_by_quota, slot_quotas
 from ml.vectors import normalise
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -324,8 +326,14 @@ def similar_to_photo(
     lead = (similar_to(index, image_vector, k=min(image_lead, k), item_info=item_info, filters=filters, **options)
             if image_lead > 0 else [])
     rest = similar_to(index, vector, k=k + len(lead), item_info=item_info, filters=filters, **options)
-    led = {r.item_id for r in lead}
-    return (lead + [r for r in rest if r.item_id not in led])[:k]
+    return lead_first(lead, rest, k=k, key=lambda r: r.item_id)
+
+
+def lead_first(lead: Sequence[T], rest: Sequence[T], *, k: int, key: Callable[[T], int]) -> list[T]:
+    """``lead``, then ``rest`` without the items already led (``key``: an entry's item id), at most ``k``: how
+    :func:`similar_to_photo` joins its two queries (the evaluation's batched find similar joins them the same way)."""
+    led = {key(r) for r in lead}
+    return (list(lead) + [r for r in rest if key(r) not in led])[:k]
 
 
 def pairs_with(

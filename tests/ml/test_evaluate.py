@@ -185,7 +185,7 @@ def test_the_gender_probe_never_learns_from_queries_wardrobes_or_held_out_items(
     method.prepare(evaluation_items=evaluation_items)
 
     trained_on = {row.tobytes() for row in seen[0]}
-    probe_rows = method._probe_input(method.x)
+    probe_rows = method.probe_input(method.x)
     assert len(seen[0]) == len(data) - len(evaluation_items)
     assert not any(method.x[i].tobytes() in trained_on for i in evaluation_items)
     assert not any(probe_rows[i].tobytes() in trained_on for i in evaluation_items)
@@ -202,7 +202,7 @@ def test_ours_reads_item_vectors_as_the_site_does(tmp_path):
     layout = VectorLayout(image.shape[1], text.shape[1], 0.7)
 
     assert np.allclose(method.x, layout.blend(image, text), atol=1e-6)
-    assert np.allclose(method._probe_input(method.x[:5]), image[:5], atol=1e-6)
+    assert np.allclose(method.probe_input(method.x[:5]), image[:5], atol=1e-6)
 
 
 def test_a_photo_borrows_the_text_of_its_visual_neighbours_as_the_site_does(tmp_path):
