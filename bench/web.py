@@ -255,6 +255,38 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not come up")
 
 
+def profile_pages(cookie: str, n: int, *, top: int = 40) -> str:
+    """CPU per For you page in this process (a new seed each, as the load sends them) through Django's test client
+    with the served middleware, settings and cache, then cProfile tables (cumulative and own time) of another ``n`` pages:
+    where a page's CPU goes. One process, no gunicorn, no load generator."""
+    import cProfile
+    import io
+    import pstats
+    from http.cookies import SimpleCookie
+
+    from django.test import Client
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.cookies = SimpleCookie(cookie)
+    path = "/for-you/?seed={}"
+    for i in range(20):  # warm: index, card rows, the closet profile
+        assert client.get(path.format(i + 1)).status_code == 200
+    t0 = time.process_time()
+    for i in range(n):
+        client.get(path.format(1000 + i))
+    cpu_ms = (time.process_time() - t0) * 1000 / n
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(n):
+        client.get(path.format(5000 + i))
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top // 2)
+    return f"\nFor you page in-process: {cpu_ms:.2f} ms CPU per page ({n} pages, unprofiled)\n{out.getvalue()}"
+
+
 def time_query(fn, *, repeats: int) -> tuple[float, float]:
     fn()
     times = []
@@ -297,8 +329,11 @@ def main() -> None:
     ap.add_argument("--million-pca", type=int, default=128, help="Annoy over this many PCA dims (0: the full vectors)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/14",
                     help="REDIS_URL for the served site's cache, flushed first ('' for each process's local memory)")
-    ap.add_argument("--endpoints", default="for-you,api", help="which to load: for-you, api or both (comma-separated)")
+    ap.add_argument("--endpoints", default="for-you,api", help="which to load: for-you, api or both (comma-separated; empty: none)")
     ap.add_argument("--skip-in-process", action="store_true", help="only the served rows")
+    ap.add_argument("--profile-pages", type=int, default=0,
+                    help="also run this many For you pages in-process (Django's test client, the served settings and "
+                         "cache) and print their CPU per page and a cProfile table")
     args = ap.parse_args()
 
     global MODEL
@@ -307,6 +342,9 @@ def main() -> None:
         MODEL = real[1]
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
     index_dir, media_dir = work / "index", work / "media"
+    if args.redis:
+        os.environ["REDIS_URL"] = args.redis  # the in-process rows use the served processes' cache too
+    os.environ["DJANGO_STATIC_ROOT"] = str(work / "static")  # collected below; the in-process pages read its manifest
     _setup_django(index_dir, media_dir)
     from django.core.management import call_command
 
@@ -324,8 +362,7 @@ def main() -> None:
     cookies = session_cookies(user_ids)
     cookies = (cookies * (args.concurrency // len(cookies) + 1))[: args.concurrency]
 
-    static_root = work / "static"
-    env = dict(os.environ, **SERVER_ENV, DJANGO_STATIC_ROOT=str(static_root), HF_HUB_OFFLINE="1")
+    env = dict(os.environ, **SERVER_ENV, HF_HUB_OFFLINE="1")
     if args.redis:
         env["REDIS_URL"] = args.redis
         import redis
@@ -345,7 +382,7 @@ def main() -> None:
             "for-you": ("For you page", lambda i: f"/for-you/?seed={i + 1}"),
             "api": ("/api/recommendations/", lambda i: f"/api/recommendations/?seed={i + 1}"),
         }
-        for name, path_of in (endpoints[e] for e in args.endpoints.split(",")):
+        for name, path_of in (endpoints[e] for e in args.endpoints.split(",") if e):
             results.append((name, run_load(
                 load_port, cookies, path_of, mode="closed", seconds=args.seconds, warmup=args.warmup,
                 max_requests=args.max_requests,
@@ -368,6 +405,8 @@ def main() -> None:
           f"{n_items} items, closets of {args.closet}, {args.seconds:.0f}s per row after {args.warmup:.0f}s warm-up, "
           f"a new seed (a new list) per request")
     print(load_table(results))
+    if args.profile_pages:
+        print(profile_pages(cookies[0], args.profile_pages))
     if args.skip_in_process:
         shutil.rmtree(work, ignore_errors=True)
         return

@@ -206,7 +206,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 _CACHE_REDIS_URL = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL, "KEY_PREFIX": "closetspace"}
+        {"BACKEND": "closetspace_site.cache.RedisCache", "LOCATION": _CACHE_REDIS_URL, "KEY_PREFIX": "closetspace"}
         if _CACHE_REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "closetspace"}
     )

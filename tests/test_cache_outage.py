@@ -21,7 +21,7 @@ def alice():
 
 @pytest.fixture
 def cache_down(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CLOSED_PORT}}
+    settings.CACHES = {"default": {"BACKEND": "closetspace_site.cache.RedisCache", "LOCATION": CLOSED_PORT}}  # as deployed
     with pytest.raises(Exception):
         cache.get("probe")  # the outage is real: the cache itself fails
     yield

@@ -300,9 +300,9 @@ class OursMethod(Method):
     def recommend_with_reasons(self, wardrobe: Wardrobe, *, named: bool, k: int, rng: np.random.Generator,
                                photos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """The closet's list as For you builds it: the closet's own part, then (``complete_closet``) the "Complete
-        your closet" cards, each of a category that pairs with the closet's but that it lacks, drawn first from
-        the closet's mean (one centroid, no exploration) so the own part never repeats them."""
-        from ml.ranking import complete_slots, lacking_categories, recommend
+        your closet" cards, each of a category that pairs with the closet's but that it lacks, drawn first
+        (``ml.ranking.complete_closet``, as the site draws them) so the own part never repeats them."""
+        from ml.ranking import complete_closet, complete_slots, lacking_categories, recommend
 
         items = list(wardrobe.items)
         vectors, tags, profile = self._closet(wardrobe, named, photos)
@@ -310,9 +310,8 @@ class OursMethod(Method):
         complete: list[Any] = []
         lacking = lacking_categories(self._site_categories(wardrobe, named, tags)) if self.s.complete_closet else ()
         if lacking and complete_slots(k):
-            complete = recommend(self.index, items, vectors, k=complete_slots(k), item_info=self._site_item_table(),
-                                 filters=replace(filters, categories=frozenset(lacking)), rng=rng,
-                                 sigma=self.s.sigma, max_clusters=1, exploration=0.0)
+            complete = complete_closet(self.index, items, vectors, lacking=lacking, k=complete_slots(k),
+                                       item_info=self._site_item_table(), filters=filters, rng=rng, sigma=self.s.sigma)
             filters = replace(filters, exclude_ids=filters.exclude_ids | {r.item_id for r in complete})
             info = info if info is not None else self._item_table()
         found = recommend(self.index, items, vectors, k=k - len(complete), item_info=info, filters=filters, rng=rng,

@@ -15,7 +15,8 @@ The steps of :func:`recommend`, each stated with its maths in the module that ow
    closet's mix, a floor of one); 6. every result names the owned item it is closest to and its cluster.
 
 ``similar_to`` ("similar to this") and ``pairs_with`` ("pairs with this", round-robin over ``COMPLEMENTS``) query
-around one item. All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
+around one item; ``complete_closet`` draws the "Complete your closet" cards from a ``complete_pool`` of the
+categories the closet lacks (a pool a caller can cache with the profile). All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
 name is importable from ``ml.ranking`` itself, as before the split into ``items``, ``profile``, ``queries`` and
 ``selection`` (MMR, slots and credits).
 """
@@ -26,13 +27,14 @@ from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommenda
 from ml.ranking.items import (COMPLEMENTS, COMPLETE_SLOTS, NOT_SUGGESTED_TO_COMPLETE, Filters, ItemInfo,
                               ItemInfoSource, ItemTable, complete_slots, lacking_categories)
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
-from ml.ranking.queries import (PHOTO_IMAGE_LEAD, Recommendation, pairs_for_outfit, pairs_with, recommend, similar_to,
-                                similar_to_photo, vectors_of)
+from ml.ranking.queries import (COMPLETE_POOL, PHOTO_IMAGE_LEAD, Recommendation, complete_closet, complete_pool,
+                                pairs_for_outfit, pairs_with, recommend, similar_to, similar_to_photo, vectors_of)
 from ml.ranking.selection import mmr, mmr_by_quota, slot_quotas
 
 __all__ = [
     "BlendedRecommendations",
     "COMPLEMENTS",
+    "COMPLETE_POOL",
     "COMPLETE_SLOTS",
     "DEFAULT_INSPIRATION_SHARE",
     "Filters",
@@ -45,6 +47,8 @@ __all__ = [
     "Recommendation",
     "add_noise",
     "build_profile",
+    "complete_closet",
+    "complete_pool",
     "complete_slots",
     "inspiration_slots",
     "kmeans",

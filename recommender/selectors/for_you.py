@@ -22,8 +22,8 @@ from django.db import connection
 
 from ml.index import normalise
 from ml.ranking import (DEFAULT_INSPIRATION_SHARE, Filters, ItemTable, Profile, Recommendation, build_profile,
-                        complete_slots, inspiration_slots, lacking_categories, recommend, recommend_with_board,
-                        vectors_of)
+                        complete_closet, complete_pool, complete_slots, inspiration_slots, lacking_categories,
+                        recommend_with_board, vectors_of)
 from recommender.caching import content_get, content_set
 from recommender.closet_traits import closet_gender_filter
 from recommender.models import EmbeddingState, Feedback, InventoryItem
@@ -126,6 +126,7 @@ class _ClosetProfile:
     owned_vectors: np.ndarray  # (n, d) float32, aligned with owned_ids
     profile: Profile
     categories: tuple[str, ...] = ()  # each garment's category as the recommender reads it (category_groups)
+    key: str = ""  # its cache key (_profile_key): what the values cached alongside it are keyed by
 
 
 def _profile_key(user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Garment], feedback: dict[int, str]) -> str:
@@ -137,7 +138,8 @@ def _profile_key(user: AbstractBaseUser, index: ActiveIndex, ready: Sequence[Gar
          for g in ready],
         sorted(feedback.items()),
     ))
-    return f"recs:profile:{user.pk}:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
+    # v2: the profile carries its own key (the Complete your closet pool is cached under it); a v1 one has none.
+    return f"recs:profile:v2:{user.pk}:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
 
 
 def _closet_profile(
@@ -163,9 +165,35 @@ def _closet_profile(
     )
     for shared in (owned, profile.centroids):  # every later request of this process reads the same arrays
         shared.setflags(write=False)
-    closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile, categories=tuple(read))
+    closet = _ClosetProfile(owned_ids=owned_ids, owned_vectors=owned, profile=profile, categories=tuple(read), key=key)
     content_set(key, closet, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
     return closet
+
+
+def _complete_pool(
+    index: ActiveIndex, closet: _ClosetProfile, *, lacking: Sequence[str], filters: Filters, info: ItemTable,
+) -> np.ndarray:
+    """The items "Complete your closet" draws from (ml.ranking.complete_pool), cached beside the closet's profile
+    per set of filters, so a refresh skips the wide search for categories the closet lacks."""
+    state = repr((closet.key, tuple(lacking), _filters_key(filters)))
+    key = f"recs:complete:{hashlib.blake2b(state.encode(), digest_size=16).hexdigest()}"
+    cached = content_get(key) if closet.key else None  # a profile cached before it carried its key: no sharing
+    if isinstance(cached, np.ndarray):
+        return cached
+    pool = complete_pool(raw_index(index), [-pk for pk in closet.owned_ids], closet.owned_vectors, lacking=lacking,
+                         item_info=info, filters=filters, overfetch=settings.RECOMMENDER_OVERFETCH)
+    pool.setflags(write=False)
+    if closet.key:
+        content_set(key, pool, settings.RECOMMENDER_PROFILE_CACHE_SECONDS)
+    return pool
+
+
+def _filters_key(filters: Filters) -> tuple:
+    """The filters as a value that reads the same in every process (sets sorted), their ``exclude_ids`` aside."""
+    return tuple(
+        (f.name, sorted(v) if isinstance(v, frozenset) else v)
+        for f in dataclasses.fields(filters) if f.name != "exclude_ids" for v in [getattr(filters, f.name)]
+    )
 
 
 def _item_vectors(index: ActiveIndex, ids: Iterable[int]) -> np.ndarray | None:
@@ -181,7 +209,8 @@ def recommendations_for(
     retired or owned-duplicate item. ``seed`` reproduces a list exactly; None draws a new one (returned in the page).
 
     The profile (k-means over the closet, likes and hides folded in) is cached per closet and feedback state
-    (RECOMMENDER_PROFILE_CACHE_SECONDS), so a refresh costs the noisy queries, the filters and the re-rank only.
+    (RECOMMENDER_PROFILE_CACHE_SECONDS), and so is the pool "Complete your closet" draws from (per set of filters),
+    so a refresh costs the noisy queries, the filters and the re-rank only.
     ``shown``: the previous list's ids, best first (``shown_by_cursor``); all but its best KEEP_ON_MORE are left out,
     so "Show me more" brings mostly new items."""
     page = _recommendations(user=user, filters=filters, seed=seed, k=k, share=share, shown=shown)
@@ -253,12 +282,12 @@ def _recommendations(
     n_complete = complete_slots(listed, reserved=board_slots) if lacking else 0
     complete: list[Recommendation] = []
     if n_complete and closet is not None:  # first, so the main list takes whatever slots it leaves
-        complete = recommend(
-            raw_index(index), [-pk for pk in closet.owned_ids], closet.owned_vectors, k=n_complete, item_info=info,
-            filters=dataclasses.replace(ml_filters, categories=frozenset(lacking),
-                                        exclude_ids=ml_filters.exclude_ids | frozenset(shown)),
-            sigma=settings.RECOMMENDER_NOISE_SIGMA, rng=np.random.default_rng([seed, 7]), max_clusters=1,
-            overfetch=settings.RECOMMENDER_OVERFETCH, exploration=0.0,
+        complete = complete_closet(
+            raw_index(index), [-pk for pk in closet.owned_ids], closet.owned_vectors, lacking=lacking, k=n_complete,
+            item_info=info, filters=dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(shown)),
+            sigma=settings.RECOMMENDER_NOISE_SIGMA, rng=np.random.default_rng([seed, 7]),
+            pool=_complete_pool(index, closet, lacking=lacking, filters=ml_filters, info=info),
+            overfetch=settings.RECOMMENDER_OVERFETCH,
         )
     blended = recommend_with_board(
         raw_index(index),

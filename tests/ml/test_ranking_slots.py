@@ -130,3 +130,47 @@ def test_the_complete_group_keeps_twelve_cards_for_the_closet_itself():
     assert complete_slots(24) == 4 and complete_slots(20) == 4
     assert complete_slots(14) == 2 and complete_slots(12) == 0
     assert complete_slots(24, reserved=10) == 2  # the mood board's part is not the closet's
+
+
+def _info(shop):
+    from ml.ranking import ItemInfo, ItemTable
+
+    return ItemTable.from_infos({i: ItemInfo(category=c, gender="Women" if i % 2 else "Men")
+                                   for i, c in shop["categories"].items()})
+
+
+def test_the_complete_pool_is_the_lacking_categories_nearest_the_closet_allowed_by_the_filters(shop):
+    from ml.ranking import Filters, complete_pool
+
+    owned, _ = _closet(shop, {"tops": 6})
+    index, info = shop["index"], _info(shop)
+    pool = complete_pool(index, [-i for i in range(1, 7)], owned, lacking=("shoes",), item_info=info, size=10,
+                         filters=Filters(genders=frozenset({"Women"}), exclude_ids=frozenset({1})))
+    shoes_for_women = [i for i, c in shop["categories"].items() if c == "shoes" and i % 2]
+    mean = _unit(owned.mean(axis=0))
+    nearest = sorted(shoes_for_women, key=lambda i: -float(index.vector(i) @ mean))[:10]
+    assert pool.tolist() == nearest  # its exclude_ids are not the pool's: each draw applies them
+
+
+def test_complete_your_closet_draws_only_from_its_pool_and_leaves_out_the_excluded(shop):
+    from ml.ranking import Filters, complete_closet, complete_pool
+
+    owned, _ = _closet(shop, {"tops": 6})
+    index, info, owned_ids = shop["index"], _info(shop), [-i for i in range(1, 7)]
+    pool = complete_pool(index, owned_ids, owned, lacking=("shoes", "bags"), item_info=info, size=12)
+    excluded = frozenset(pool[:3].tolist())
+    for seed in range(5):
+        drawn = complete_closet(index, owned_ids, owned, lacking=("shoes", "bags"), k=4, item_info=info, pool=pool,
+                                filters=Filters(exclude_ids=excluded), rng=np.random.default_rng(seed))
+        ids = {r.item_id for r in drawn}
+        assert len(ids) == 4 and ids <= set(pool.tolist()) - excluded
+        assert {r.because_owned_id for r in drawn} <= set(owned_ids)
+
+
+def test_complete_your_closet_computes_its_pool_when_given_none(shop):
+    from ml.ranking import complete_closet
+
+    owned, _ = _closet(shop, {"tops": 6})
+    drawn = complete_closet(shop["index"], [-i for i in range(1, 7)], owned, lacking=("bags",), k=4,
+                            item_info=_info(shop), rng=np.random.default_rng(0))
+    assert len(drawn) == 4 and {shop["categories"][r.item_id] for r in drawn} == {"bags"}

@@ -78,20 +78,50 @@ def test_a_closet_of_one_category_still_gets_a_full_list(alice, shop, centres):
     assert len(page.cards) == 24
 
 
-def test_a_closet_without_shoes_or_bags_gets_a_complete_your_closet_group_of_them(alice, centres):
+@pytest.fixture
+def mixed_shop():
+    """40 items in each of five categories, scattered."""
     rng = np.random.default_rng(30)
     for category in (taxonomy.TOPS, taxonomy.BOTTOMS, taxonomy.SHOES, taxonomy.BAGS, taxonomy.BEAUTY):
         for i in range(40):
             InventoryItemFactory(vector=unit(rng.normal(size=DIM)), category=category, gender="Unisex",
                                  price=Decimal(20 + i), currency="EUR", name=f"{category} {i}")
     services.rebuild_index(force=True)
+
+
+def _complete_group(page):
+    return next((g for g in page.groups if g.complete), None)
+
+
+def test_a_closet_without_shoes_or_bags_gets_a_complete_your_closet_group_of_them(alice, centres, mixed_shop):
     _closet(alice, {**centres, taxonomy.BOTTOMS: centres[taxonomy.SHOES]}, {taxonomy.TOPS: 4, taxonomy.BOTTOMS: 3})
     page = recommendations_for(user=alice, seed=1)
-    group = next(g for g in page.groups if g.complete)
+    group = _complete_group(page)
     assert group.label == "Complete your closet" and len(group.cards) == 4
     assert {c.item.category for c in group.cards} <= {taxonomy.SHOES, taxonomy.BAGS, taxonomy.OUTERWEAR,
                                                      taxonomy.ACCESSORIES, taxonomy.JEWELLERY}
     assert len(page.cards) == 24
+
+
+def test_the_complete_group_stops_offering_a_category_once_the_closet_has_it(alice, centres, mixed_shop):
+    _closet(alice, {**centres, taxonomy.BOTTOMS: centres[taxonomy.SHOES]}, {taxonomy.TOPS: 4, taxonomy.BOTTOMS: 3})
+    before = {c.item.category for seed in (1, 2, 3) for c in _complete_group(recommendations_for(user=alice, seed=seed)).cards}
+    assert taxonomy.SHOES in before
+    ready_garment(alice, unit(centres[taxonomy.SHOES]), category=taxonomy.SHOES)
+    after = {c.item.category for seed in (4, 5, 6) for c in _complete_group(recommendations_for(user=alice, seed=seed)).cards}
+    assert taxonomy.SHOES not in after and after <= {taxonomy.BAGS}
+
+
+def test_an_item_hidden_from_the_complete_group_never_comes_back(alice, centres, mixed_shop):
+    from recommender.services.feedback import feedback_set
+
+    _closet(alice, {**centres, taxonomy.BOTTOMS: centres[taxonomy.SHOES]}, {taxonomy.TOPS: 4, taxonomy.BOTTOMS: 3})
+    hidden = _complete_group(recommendations_for(user=alice, seed=1)).cards[0].item.pk
+    feedback_set(user=alice, item_id=hidden, kind="hide")
+    for seed in range(1, 8):
+        page = recommendations_for(user=alice, seed=seed)
+        assert hidden not in {c.item.pk for c in page.cards}
+        assert len(_complete_group(page).cards) == 4
 
 
 def test_a_closet_that_has_every_pairing_gets_no_complete_group(alice, shop, centres):
