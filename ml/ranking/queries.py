@@ -206,7 +206,8 @@ def recommend(
         found, found_vectors = _candidates(index, queries, sizes, search_k=search_k, exclude=exclude,
                                            filters=filters, item_info=table)
         ids, relevance, clusters, where = _pool(found)
-        allowed = _allowed(ids, filters, item_info)
+        # The filtered path (``table``) returned only candidates the filters allow: not checked twice.
+        allowed = np.ones(len(ids), dtype=bool) if table is not None else _allowed(ids, filters, item_info)
         if int(allowed.sum()) >= 2 * k or fetch >= len(index):
             break
         fetch *= 4  # strict filters: widen the search rather than return a short list
