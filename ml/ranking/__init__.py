@@ -15,20 +15,21 @@ The steps of :func:`recommend`, each stated with its maths in the module that ow
    closet's mix, a floor of one); 6. every result names the owned item it is closest to and its cluster.
 
 ``similar_to`` ("similar to this") and ``pairs_with`` ("pairs with this", round-robin over ``COMPLEMENTS``) query
-around one item; ``complete_closet`` draws the "Complete your closet" cards from a ``complete_pool`` of the
-categories the closet lacks (a pool a caller can cache with the profile). All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
-name is importable from ``ml.ranking`` itself, as before the split into ``items``, ``profile``, ``queries`` and
-``selection`` (MMR, slots and credits).
+around one item; ``complete`` owns "Complete your closet" (the categories a closet lacks, its slots, and the cards
+drawn from a pool a caller can cache with the profile). All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
+name is importable from ``ml.ranking`` itself, as before the split into ``items``, ``profile``, ``queries``,
+``complete`` and ``selection`` (MMR, slots and credits).
 """
 from __future__ import annotations
 
 from ml.ranking.inspiration import (DEFAULT_INSPIRATION_SHARE, BlendedRecommendations, inspiration_slots,
                                     recommend_with_board)
-from ml.ranking.items import (COMPLEMENTS, COMPLETE_SLOTS, NOT_SUGGESTED_TO_COMPLETE, Filters, ItemInfo,
-                              ItemInfoSource, ItemTable, complete_slots, lacking_categories)
+from ml.ranking.complete import (COMPLETE_POOL, COMPLETE_SLOTS, NOT_SUGGESTED_TO_COMPLETE, complete_closet,
+                                 complete_pool, complete_slots, lacking_categories)
+from ml.ranking.items import COMPLEMENTS, Filters, ItemInfo, ItemInfoSource, ItemTable
 from ml.ranking.profile import Profile, add_noise, build_profile, kmeans, silhouette
-from ml.ranking.queries import (COMPLETE_POOL, PHOTO_IMAGE_LEAD, Recommendation, complete_closet, complete_pool,
-                                pairs_for_outfit, pairs_with, recommend, similar_to, similar_to_photo, vectors_of)
+from ml.ranking.queries import (PHOTO_IMAGE_LEAD, Recommendation, pairs_for_outfit, pairs_with, recommend, similar_to,
+                                similar_to_photo, vectors_of)
 from ml.ranking.selection import mmr, mmr_by_quota, slot_quotas
 
 __all__ = [

@@ -7,11 +7,11 @@ means "any". ``ItemTable`` holds the same facts as numpy columns sorted by id (s
 boolean matrix over the size names), so a whole candidate list is filtered with one ``searchsorted`` and a few
 gathers instead of one Python call per item; it answers exactly as ``Filters.allows`` over ``ItemInfo`` does.
 ``COMPLEMENTS`` says which categories go with which, for "pairs with this" and for "Complete your closet"
-(``lacking_categories``, ``complete_slots``).
+(``ml.ranking.complete``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,28 +29,6 @@ COMPLEMENTS: dict[str, tuple[str, ...]] = {
     "nightwear": (),
     "beauty": (),
 }
-
-# "Complete your closet": the group of a For you list with categories that pair with what the closet holds but
-# that it has none of (the pairing table brings this variety, not the noise). Beauty, nightwear and "other" are
-# never suggested to complete a closet.
-COMPLETE_SLOTS = 4  # cards of the group in a list of 16 or more (the closet's own part keeps at least 12)
-COMPLETE_MIN_OWN = 12
-NOT_SUGGESTED_TO_COMPLETE = frozenset({"beauty", "nightwear", "other"})
-
-
-def lacking_categories(owned: Iterable[str]) -> tuple[str, ...]:
-    """Categories that pair with the ``owned`` ones (``COMPLEMENTS``) but that the closet has none of, sorted."""
-    have = set(owned)
-    wanted = {c for category in have for c in COMPLEMENTS.get(category, ())}
-    return tuple(sorted(wanted - have - NOT_SUGGESTED_TO_COMPLETE))
-
-
-def complete_slots(listed: int, *, reserved: int = 0) -> int:
-    """Cards of the "Complete your closet" group in a list of ``listed`` cards of which ``reserved`` go elsewhere
-    (the mood board's part): ``COMPLETE_SLOTS`` while the closet's own part keeps ``COMPLETE_MIN_OWN``, fewer
-    below, none in a short list."""
-    return min(COMPLETE_SLOTS, max(0, listed - reserved - COMPLETE_MIN_OWN))
-
 
 @dataclass(frozen=True)
 class ItemInfo:

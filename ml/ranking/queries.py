@@ -1,5 +1,4 @@
-"""From profile centroids to a ranked, filtered, diverse and explained list: ``recommend``, ``complete_closet``,
-``similar_to``, ``pairs_with``.
+"""From profile centroids to a ranked, filtered, diverse and explained list: ``recommend``, ``similar_to``, ``pairs_with``.
 
 Relevance is the cosine to the (noisy) centroid that found an item, ``1 - d**2 / 2`` from the index's distance.
 ``recommend`` over-fetches ``k * overfetch`` candidates per centroid (x4 per round while the filters leave fewer than
@@ -11,14 +10,13 @@ the first quarter of the rest) and inserted at random places. Every result names
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
-from ml.index import ExactIndex, VectorIndex, as_float32
+from ml.index import VectorIndex, as_float32
 from ml.ranking.items import COMPLEMENTS, Filters, ItemInfoSource, ItemTable, _allowed, _info_getter
 from ml.ranking.profile import Profile, _rows, add_noise, build_profile
 from ml.ranking.selection import credit_owned, mmr, mmr_by_quota, slot_quotas
@@ -264,64 +262,6 @@ def recommend(
         )
         for p in slots
     ]
-
-
-# "Complete your closet" draws from this many items of the lacking categories nearest to the closet (complete_pool):
-# at 4 cards a list and "Show me more" leaving the last list out, a dozen refreshes before it runs short.
-COMPLETE_POOL = 64
-
-
-def complete_pool(
-    index: VectorIndex,
-    owned_ids: Sequence[int],
-    owned_vectors: np.ndarray,
-    *,
-    lacking: Collection[str],
-    item_info: ItemInfoSource,
-    filters: Filters | None = None,
-    size: int = COMPLETE_POOL,
-    overfetch: int = 10,
-) -> np.ndarray:
-    """The ids of the ``size`` items of the ``lacking`` categories, allowed by ``filters`` (their ``exclude_ids``
-    aside), nearest to the closet's mean, no noise: what every "Complete your closet" draw (:func:`complete_closet`)
-    picks from. It depends on the closet, the filters and the index only, so a caller can keep it with the closet's
-    profile: those categories are rare near a closet (they are the ones it lacks), and finding them again for every
-    list took a search widened through thousands of candidates, as much CPU as the rest of the list."""
-    filters = dataclasses.replace(filters or Filters(), categories=frozenset(lacking), exclude_ids=frozenset())
-    nearest = recommend(index, owned_ids, owned_vectors, k=size, item_info=item_info, filters=filters, sigma=0.0,
-                        max_clusters=1, exploration=0.0, mmr_lambda=1.0, overfetch=overfetch)
-    return np.asarray([r.item_id for r in nearest], dtype=np.int64)
-
-
-def complete_closet(
-    index: VectorIndex,
-    owned_ids: Sequence[int],
-    owned_vectors: np.ndarray,
-    *,
-    lacking: Collection[str],
-    k: int,
-    item_info: ItemInfoSource,
-    filters: Filters | None = None,
-    sigma: float = 0.05,
-    rng: np.random.Generator | None = None,
-    pool: np.ndarray | None = None,
-    overfetch: int = 10,
-) -> list[Recommendation]:
-    """The "Complete your closet" cards: ``k`` items of the ``lacking`` categories (``items.lacking_categories``)
-    near the closet's noisy mean, no exploration, each credited to the owned item it is closest to, drawn from
-    ``pool`` (:func:`complete_pool`'s, computed here when None) by an exact search over the pool alone; ``filters``
-    (their ``exclude_ids`` too: shown, hidden, liked) apply to every draw."""
-    if k <= 0 or not lacking:
-        return []
-    if pool is None:
-        pool = complete_pool(index, owned_ids, owned_vectors, lacking=lacking, item_info=item_info, filters=filters,
-                             overfetch=overfetch)
-    if not len(pool):
-        return []
-    near = ExactIndex(pool, vectors_of(index, pool), model_version=index.model_version)
-    return recommend(near, owned_ids, owned_vectors, k=k, item_info=item_info,
-                     filters=dataclasses.replace(filters or Filters(), categories=frozenset(lacking)), sigma=sigma,
-                     rng=rng, max_clusters=1, exploration=0.0, overfetch=overfetch)
 
 
 def similar_to(
