@@ -56,7 +56,8 @@ def complete_pool(
     aside), nearest to the closet's mean, no noise: what every "Complete your closet" draw (:func:`complete_closet`)
     picks from. It depends on the closet, the filters and the index only, so a caller can keep it with the closet's
     profile: those categories are rare near a closet (they are the ones it lacks), and finding them again for every
-    list took a search widened through thousands of candidates, as much CPU as the rest of the list."""
+    list took a search widened round by round to hundreds or thousands of candidates, almost as much CPU as the
+    closet's own part of the list (docs/benchmarks.md, Web serving)."""
     filters = dataclasses.replace(filters or Filters(), categories=frozenset(lacking), exclude_ids=frozenset())
     nearest = recommend(index, owned_ids, owned_vectors, k=size, item_info=item_info, filters=filters, sigma=0.0,
                         max_clusters=1, exploration=0.0, mmr_lambda=1.0, overfetch=overfetch)
@@ -77,7 +78,7 @@ def complete_closet(
     pool: np.ndarray | None = None,
     overfetch: int = 10,
 ) -> list[Recommendation]:
-    """The "Complete your closet" cards: ``k`` items of the ``lacking`` categories (``items.lacking_categories``)
+    """The "Complete your closet" cards: ``k`` items of the ``lacking`` categories (:func:`lacking_categories`)
     near the closet's noisy mean, no exploration, each credited to the owned item it is closest to, drawn from
     ``pool`` (:func:`complete_pool`'s, computed here when None) by an exact search over the pool alone; ``filters``
     (their ``exclude_ids`` too: shown, hidden, liked) apply to every draw."""
