@@ -257,8 +257,8 @@ def start_gunicorn(
 
 def profile_pages(cookie: str, n: int, *, top: int = 40) -> str:
     """CPU per For you page in this process (a new seed each, as the load sends them) through Django's test client
-    with the served middleware, settings and cache, then cProfile tables (cumulative and own time) of another ``n`` pages:
-    where a page's CPU goes. One process, no gunicorn, no load generator."""
+    with the served middleware, settings and cache, then cProfile tables (cumulative and own time) of another ``n``
+    pages: where a page's CPU goes. One process, no gunicorn, no load generator."""
     import cProfile
     import io
     import pstats
@@ -329,7 +329,8 @@ def main() -> None:
     ap.add_argument("--million-pca", type=int, default=128, help="Annoy over this many PCA dims (0: the full vectors)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/14",
                     help="REDIS_URL for the served site's cache, flushed first ('' for each process's local memory)")
-    ap.add_argument("--endpoints", default="for-you,api", help="which to load: for-you, api or both (comma-separated; empty: none)")
+    ap.add_argument("--endpoints", default="for-you,api",
+                    help="which to load: for-you, api or both (comma-separated; empty: none)")
     ap.add_argument("--skip-in-process", action="store_true", help="only the served rows")
     ap.add_argument("--profile-pages", type=int, default=0,
                     help="also run this many For you pages in-process (Django's test client, the served settings and "

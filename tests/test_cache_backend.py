@@ -8,6 +8,8 @@ from django.core.cache import cache
 from recommender import selectors
 from tests.recommender.recs_fixtures import closet_near, make_inventory
 
+PREFIX = "test-cache-backend"
+
 
 @pytest.fixture
 def redis_cache(settings):
@@ -15,11 +17,19 @@ def redis_cache(settings):
     if not url:
         pytest.skip("TEST_REDIS_URL is not set (make test sets it)")
     settings.CACHES = {"default": {"BACKEND": "closetspace_site.cache.RedisCache", "LOCATION": url,
-                                   "KEY_PREFIX": "test-cache-backend"}}
-    cache.clear()
+                                   "KEY_PREFIX": PREFIX}}
+    _drop_own_keys()
     yield cache
-    cache.clear()
+    _drop_own_keys()
     selectors.forget_loaded_index()
+
+
+def _drop_own_keys() -> None:
+    """Only this module's keys: the db is shared with the broker tests (cache.clear() would flush all of it)."""
+    client = cache._cache.get_client(write=True)
+    keys = client.keys(f"{PREFIX}:*")
+    if keys:
+        client.delete(*keys)
 
 
 def test_values_round_trip_and_expire_as_with_djangos_backend(redis_cache):
@@ -47,5 +57,5 @@ def test_for_you_serves_its_cached_list_parts_from_redis(client, alice, redis_ca
     again = client.get("/for-you/?seed=1")
     assert first.status_code == again.status_code == 200
     assert again.content.decode().count('class="card rec-card') >= 12
-    stored = redis_cache._cache.get_client().keys("test-cache-backend:*")
+    stored = redis_cache._cache.get_client().keys(f"{PREFIX}:*")
     assert any(b":recs:profile:" in key for key in stored)  # the closet profile, read back by the second page

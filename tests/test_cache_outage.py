@@ -21,7 +21,8 @@ def alice():
 
 @pytest.fixture
 def cache_down(settings):
-    settings.CACHES = {"default": {"BACKEND": "closetspace_site.cache.RedisCache", "LOCATION": CLOSED_PORT}}  # as deployed
+    # The backend the settings deploy, pointed at a port nothing listens on.
+    settings.CACHES = {"default": {"BACKEND": "closetspace_site.cache.RedisCache", "LOCATION": CLOSED_PORT}}
     with pytest.raises(Exception):
         cache.get("probe")  # the outage is real: the cache itself fails
     yield

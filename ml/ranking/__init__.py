@@ -16,9 +16,9 @@ The steps of :func:`recommend`, each stated with its maths in the module that ow
 
 ``similar_to`` ("similar to this") and ``pairs_with`` ("pairs with this", round-robin over ``COMPLEMENTS``) query
 around one item; ``complete`` owns "Complete your closet" (the categories a closet lacks, its slots, and the cards
-drawn from a pool a caller can cache with the profile). All vectors are L2-normalised; scores are cosine similarities (higher is better). Every public
-name is importable from ``ml.ranking`` itself, as before the split into ``items``, ``profile``, ``queries``,
-``complete`` and ``selection`` (MMR, slots and credits).
+drawn from a pool a caller can cache with the profile). All vectors are L2-normalised; scores are cosine
+similarities (higher is better). Every public name is importable from ``ml.ranking`` itself, as before the split
+into ``items``, ``profile``, ``queries``, ``complete`` and ``selection`` (MMR, slots and credits).
 """
 from __future__ import annotations
 

@@ -284,7 +284,8 @@ def _recommendations(
     if n_complete and closet is not None:  # first, so the main list takes whatever slots it leaves
         complete = complete_closet(
             raw_index(index), [-pk for pk in closet.owned_ids], closet.owned_vectors, lacking=lacking, k=n_complete,
-            item_info=info, filters=dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(shown)),
+            item_info=info,
+            filters=dataclasses.replace(ml_filters, exclude_ids=ml_filters.exclude_ids | frozenset(shown)),
             sigma=settings.RECOMMENDER_NOISE_SIGMA, rng=np.random.default_rng([seed, 7]),
             pool=_complete_pool(index, closet, lacking=lacking, filters=ml_filters, info=info),
             overfetch=settings.RECOMMENDER_OVERFETCH,

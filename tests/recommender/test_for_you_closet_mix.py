@@ -105,10 +105,12 @@ def test_a_closet_without_shoes_or_bags_gets_a_complete_your_closet_group_of_the
 
 def test_the_complete_group_stops_offering_a_category_once_the_closet_has_it(alice, centres, mixed_shop):
     _closet(alice, {**centres, taxonomy.BOTTOMS: centres[taxonomy.SHOES]}, {taxonomy.TOPS: 4, taxonomy.BOTTOMS: 3})
-    before = {c.item.category for seed in (1, 2, 3) for c in _complete_group(recommendations_for(user=alice, seed=seed)).cards}
+    before = {c.item.category for seed in (1, 2, 3)
+              for c in _complete_group(recommendations_for(user=alice, seed=seed)).cards}
     assert taxonomy.SHOES in before
     ready_garment(alice, unit(centres[taxonomy.SHOES]), category=taxonomy.SHOES)
-    after = {c.item.category for seed in (4, 5, 6) for c in _complete_group(recommendations_for(user=alice, seed=seed)).cards}
+    after = {c.item.category for seed in (4, 5, 6)
+             for c in _complete_group(recommendations_for(user=alice, seed=seed)).cards}
     assert taxonomy.SHOES not in after and after <= {taxonomy.BAGS}
 
 
